@@ -1,0 +1,176 @@
+"""Models: find, build and compile once; ``Model`` knows its ids and units.
+
+A :class:`Model` is plain data about one SBML model (ids of species, parameters, readouts,
+reactions, units, a content hash) plus the compiled libroadrunner instance that the simulation
+layer reuses for every run. Nothing outside ``simulate`` touches that instance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import libsbml
+import roadrunner
+
+from .build import build_sbml
+from .errors import ModelBuildError, UnknownIdError
+
+
+def models_dir() -> Path:
+    """The folder holding the Antimony modules and their SBML (installed copy or source tree)."""
+    installed = Path(str(resources.files("mgsignal"))) / "models"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "models"
+
+
+def available_models() -> list[str]:
+    """Names of the models shipped with mgsignal (one per Antimony file)."""
+    return sorted(path.stem for path in models_dir().glob("*.ant"))
+
+
+@dataclass(frozen=True)
+class Model:
+    """A compiled model and what is known about it.
+
+    Attributes:
+        name: model name (the Antimony file stem, or the SBML model id).
+        sbml: the SBML text the model was compiled from.
+        source: the Antimony or SBML file it came from, when it came from a file.
+        species: ids of all species (values are concentrations, or amounts for species that
+            have only substance units, such as transporter expression levels).
+        boundary_species: ids of species fixed by the environment (settable, not integrated).
+        parameters: ids of constant global parameters (settable).
+        compartments: ids of compartments.
+        readouts: ids of named assignment-rule variables: the model's documented outputs.
+        intermediates: ids of unnamed assignment-rule variables (terms of rate laws).
+        reactions: ids of reactions (their rates are available as outputs).
+        units: unit id of every species, parameter, compartment and readout.
+        names: display name of every element that has one (for tables and plot labels).
+        sha256: hash of the SBML text, recorded in every result's provenance.
+    """
+
+    name: str
+    sbml: str
+    source: Path | None
+    species: tuple[str, ...]
+    boundary_species: tuple[str, ...]
+    parameters: tuple[str, ...]
+    compartments: tuple[str, ...]
+    readouts: tuple[str, ...]
+    intermediates: tuple[str, ...]
+    reactions: tuple[str, ...]
+    units: dict[str, str]
+    names: dict[str, str]
+    sha256: str
+    runner: Any = field(repr=False, compare=False)
+
+    @property
+    def settable(self) -> tuple[str, ...]:
+        """Ids a scenario may change: parameters, species and compartments."""
+        return self.parameters + self.species + self.compartments
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """Ids a simulation can report: species, rule variables, reactions, parameters, compartments."""
+        return (self.species + self.readouts + self.intermediates + self.reactions + self.parameters
+                + self.compartments)
+
+    def check_ids(self, ids: list[str] | tuple[str, ...], *, settable: bool = False) -> None:
+        """Raise :class:`UnknownIdError` (with near matches) for the first unknown id."""
+        known = self.settable if settable else self.outputs
+        what = "settable id" if settable else "id"
+        for sid in ids:
+            if sid not in known:
+                raise UnknownIdError(sid, known, what=what, where=f"model {self.name!r}")
+
+
+def load_model(name_or_path: str | Path = "mg_transport") -> Model:
+    """Build (if Antimony) and compile a model once.
+
+    Args:
+        name_or_path: the name of a shipped model (see :func:`available_models`), or the path
+            of an Antimony (``.ant``) or SBML (``.xml``/``.sbml``) file.
+
+    Returns:
+        A :class:`Model` whose compiled runner is reused by every simulation.
+
+    Raises:
+        UnknownIdError: for an unknown model name (with near matches).
+        ModelBuildError: when the model is invalid.
+    """
+    path = _resolve(name_or_path)
+    sbml = build_sbml(path) if path.suffix == ".ant" else path.read_text(encoding="utf-8")
+    return model_from_sbml(sbml, name=path.stem, source=path)
+
+
+def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None) -> Model:
+    """Compile SBML text into a :class:`Model` (no validation beyond what libsbml needs)."""
+    document = libsbml.readSBMLFromString(sbml)
+    sbml_model = document.getModel()
+    if sbml_model is None:
+        problems = [document.getError(i).getMessage() for i in range(document.getNumErrors())]
+        raise ModelBuildError([f"{source or name}: not an SBML model: {' '.join(problems)[:500]}"])
+    rule_targets = {rule.getVariable() for rule in sbml_model.getListOfRules()
+                    if rule.isAssignment()}
+    species = tuple(s.getId() for s in sbml_model.getListOfSpecies())
+    boundary = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getBoundaryCondition())
+    parameters = tuple(p.getId() for p in sbml_model.getListOfParameters()
+                       if p.getId() not in rule_targets and p.getConstant())
+    rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
+    runner = roadrunner.RoadRunner(sbml)
+    runner.conservedMoietyAnalysis = True
+    return Model(
+        name=name or sbml_model.getId(),
+        sbml=sbml,
+        source=source,
+        species=species,
+        boundary_species=boundary,
+        parameters=parameters,
+        compartments=tuple(c.getId() for c in sbml_model.getListOfCompartments()),
+        readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
+        intermediates=tuple(p.getId() for p in rule_parameters if not p.isSetName()),
+        reactions=tuple(r.getId() for r in sbml_model.getListOfReactions()),
+        units=_units(sbml_model),
+        names={element.getId(): element.getName() for element in sbml_model.getListOfAllElements()
+               if element.isSetIdAttribute() and element.isSetName()},
+        sha256=hashlib.sha256(sbml.encode()).hexdigest(),
+        runner=runner,
+    )
+
+
+def _resolve(name_or_path: str | Path) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in {".ant", ".xml", ".sbml"}:
+        if not path.is_file():
+            raise ModelBuildError([f"{path}: no such file"])
+        return path
+    candidate = models_dir() / f"{name_or_path}.ant"
+    if not candidate.is_file():
+        raise UnknownIdError(str(name_or_path), available_models(), what="model", where="mgsignal")
+    return candidate
+
+
+def _units(sbml_model: libsbml.Model) -> dict[str, str]:
+    """Unit id of each element; species get their concentration (or amount) unit."""
+    units: dict[str, str] = {}
+    substance = sbml_model.getSubstanceUnits()
+    for compartment in sbml_model.getListOfCompartments():
+        units[compartment.getId()] = compartment.getUnits()
+    for species in sbml_model.getListOfSpecies():
+        own = species.getSubstanceUnits() or substance
+        if species.getHasOnlySubstanceUnits():
+            units[species.getId()] = own
+        else:
+            volume = units.get(species.getCompartment(), "")
+            units[species.getId()] = f"{own}/{volume}" if volume else own
+    for parameter in sbml_model.getListOfParameters():
+        units[parameter.getId()] = parameter.getUnits()
+    extent = sbml_model.getExtentUnits() or substance
+    for reaction in sbml_model.getListOfReactions():
+        units[reaction.getId()] = f"{extent}/{sbml_model.getTimeUnits()}"
+    return units

@@ -1,0 +1,212 @@
+"""Time courses and steady states of a model under a scenario. The only module that drives
+libroadrunner.
+
+Every run starts from the model's own values (``resetToOrigin``), so runs never leak into each
+other: running scenario A and then B gives exactly what B alone gives.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidInputError, SimulationError, SteadyStateError
+from .model import Model
+from .provenance import provenance
+from .scenario import Scenario, check_scenario
+
+DEFAULT_RTOL = 1e-8
+DEFAULT_ATOL = 1e-12
+#: relative size of the largest rate of change accepted as a steady state
+STEADY_STATE_TOLERANCE = 1e-9
+#: how long (s) to integrate before retrying the steady-state solver
+STEADY_STATE_PRESIMULATION = 1e7
+
+
+def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | None = None,
+             n_points: int = 101, outputs: list[str] | None = None,
+             rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
+    """Simulate a time course.
+
+    Args:
+        model: from :func:`mgsignal.load_model`.
+        scenario: what to change and when; ``None`` runs the model as it is.
+        t_end: end time in seconds; defaults to the scenario's ``duration``.
+        n_points: number of output times, evenly spaced from 0 to ``t_end``.
+        outputs: ids to report (species concentrations, readouts, reaction rates, parameters);
+            defaults to all species and readouts.
+        rtol, atol: CVODE relative and absolute tolerances.
+
+    Returns:
+        A DataFrame with a ``time`` index (s) and one column per output id. At a phase start the
+        row shows the state just before the phase's changes. ``.attrs`` holds the provenance
+        (model, model hash, scenario, tolerances, package versions) and the units.
+
+    Raises:
+        UnknownIdError: an output or scenario target is not in the model.
+        SimulationError: the integrator failed; the message names scenario and parameters.
+    """
+    t_end = _end_time(t_end, scenario)
+    if n_points < 2:
+        raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
+    ids = _outputs(model, outputs)
+    times = np.linspace(0.0, t_end, n_points)
+    runner = _start(model, scenario, rtol=rtol, atol=atol)
+    selections = ["time"] + [_selection(model, sid) for sid in ids]
+    phases = [p for p in (scenario.phases if scenario else ()) if p.start < t_end]
+    bounds = [0.0] + [p.start for p in phases] + [t_end]
+    blocks = []
+    for index, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if index > 0:
+            _apply(runner, model, phases[index - 1].changes, initial=False)
+        inside = times[((times > t0) | (index == 0)) & (times <= t1)]
+        grid = np.unique(np.concatenate([[t0], inside, [t1]]))
+        data = _integrate(runner, grid, selections, model, scenario)
+        blocks.append(data[np.isin(grid, inside)])
+    table = pd.DataFrame(np.vstack(blocks)[:, 1:], index=pd.Index(times, name="time"), columns=ids)
+    table.attrs.update(_attrs(model, scenario, ids, rtol=rtol, atol=atol))
+    return table
+
+
+def steady_state(model: Model, scenario: Scenario | None = None, *,
+                 outputs: list[str] | None = None) -> pd.Series:
+    """Find the steady state of the condition a scenario ends in.
+
+    The scenario's pre-equilibration is irrelevant here; its ``changes`` and then every phase's
+    changes are applied to the model's initial values, and the state is driven to steady state.
+
+    Returns:
+        A Series indexed by output id (defaults: all species and readouts), with provenance in
+        ``.attrs``.
+
+    Raises:
+        SteadyStateError: when no steady state is found (message names scenario and parameters).
+    """
+    ids = _outputs(model, outputs)
+    final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
+    runner = _start(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    _solve_steady_state(runner, model, scenario)
+    values = pd.Series([runner[_selection(model, sid)] for sid in ids], index=ids, dtype=float)
+    values.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL))
+    return values
+
+
+def _start(model: Model, scenario: Scenario | None, *, rtol: float, atol: float) -> Any:
+    """Reset the runner to the model's values and apply the scenario's start (pre-eq, changes)."""
+    runner = model.runner
+    runner.resetToOrigin()
+    runner.integrator.relative_tolerance = rtol
+    runner.integrator.absolute_tolerance = atol
+    if scenario is None:
+        return runner
+    check_scenario(scenario, model)
+    if scenario.preequilibration is not None:
+        _apply(runner, model, scenario.preequilibration, initial=True)
+        _solve_steady_state(runner, model, scenario)
+        _apply(runner, model, scenario.changes, initial=False)
+    else:
+        _apply(runner, model, scenario.changes, initial=True)
+    return runner
+
+
+def _apply(runner: Any, model: Model, changes: dict[str, float], *, initial: bool) -> None:
+    """Set values; ``initial`` sets initial values and re-evaluates initial assignments."""
+    for target, value in changes.items():
+        if target in model.species:
+            selection = _selection(model, target)
+            runner[f"init({selection})" if initial and target not in model.boundary_species else selection] = value
+        else:
+            runner[target] = value
+    if initial and changes:
+        runner.reset()
+        for target, value in changes.items():  # reset() re-applies initial assignments, not these
+            if target in model.species:
+                runner[_selection(model, target)] = value
+
+
+def _integrate(runner: Any, grid: np.ndarray, selections: list[str], model: Model,
+               scenario: Scenario | None) -> np.ndarray:
+    try:
+        result = runner.simulate(times=grid.tolist(), selections=selections)
+    except RuntimeError as error:
+        raise SimulationError(f"integration failed between t={grid[0]:g} s and t={grid[-1]:g} s: "
+                              f"{_first_line(error)}", scenario=_name(scenario),
+                              parameters=_changed(scenario)) from error
+    data = np.asarray(result, dtype=float)
+    if not np.all(np.isfinite(data)):
+        raise SimulationError(f"non-finite values between t={grid[0]:g} s and t={grid[-1]:g} s",
+                              scenario=_name(scenario), parameters=_changed(scenario))
+    return data
+
+
+def _solve_steady_state(runner: Any, model: Model, scenario: Scenario | None) -> None:
+    """Newton solve; if that fails or is not a true steady state, integrate long and retry."""
+    for attempt in range(2):
+        if attempt:
+            try:
+                runner.simulate(runner.model.getTime(), runner.model.getTime() + STEADY_STATE_PRESIMULATION, 2)
+            except RuntimeError:
+                break
+        try:
+            runner.steadyState()
+        except RuntimeError:
+            continue
+        if _is_steady(runner):
+            return
+    raise SteadyStateError("no steady state found", scenario=_name(scenario), parameters=_changed(scenario))
+
+
+def _is_steady(runner: Any) -> bool:
+    """True when every independent state changes by less than the tolerance, relatively, per s."""
+    named = runner.getRatesOfChangeNamedArray()
+    rates = np.asarray(named, dtype=float).ravel()
+    states = np.array([runner[name.rstrip("'")] for name in named.colnames], dtype=float)
+    if not (np.all(np.isfinite(rates)) and np.all(states > -1e-12)):
+        return False
+    scale = np.maximum(np.abs(states), 1e-9)
+    return bool(np.max(np.abs(rates) / scale, initial=0.0) < STEADY_STATE_TOLERANCE)
+
+
+def _outputs(model: Model, outputs: list[str] | None) -> list[str]:
+    if outputs is None:
+        return list(model.species + model.readouts)
+    ids = list(outputs)
+    model.check_ids(ids)
+    return ids
+
+
+def _selection(model: Model, sid: str) -> str:
+    """libroadrunner selection string: concentrations for species measured per volume."""
+    if sid in model.species and "/" in model.units.get(sid, ""):
+        return f"[{sid}]"
+    return sid
+
+
+def _end_time(t_end: float | None, scenario: Scenario | None) -> float:
+    if t_end is None:
+        t_end = scenario.duration if scenario is not None else None
+    if t_end is None or not math.isfinite(t_end) or t_end <= 0:
+        raise InvalidInputError(f"t_end must be a positive number of seconds (or the scenario must set a duration), got {t_end!r}")
+    return float(t_end)
+
+
+def _attrs(model: Model, scenario: Scenario | None, ids: list[str], *, rtol: float, atol: float) -> dict:
+    attrs = provenance(model, scenario)
+    attrs.update({"tolerances": {"rtol": rtol, "atol": atol},
+                  "units": {"time": "second", **{sid: model.units.get(sid, "") for sid in ids}}})
+    return attrs
+
+
+def _name(scenario: Scenario | None) -> str | None:
+    return scenario.name if scenario else None
+
+
+def _changed(scenario: Scenario | None) -> dict[str, float]:
+    return dict(scenario.all_changes()) if scenario else {}
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
