@@ -44,6 +44,8 @@ class Model:
         species: ids of all species (values are concentrations, or amounts for species that
             have only substance units, such as transporter expression levels).
         boundary_species: ids of species fixed by the environment (settable, not integrated).
+        amount_species: ids of species measured as amounts, not concentrations (e.g. the
+            dimensionless expression levels of transporters).
         parameters: ids of constant global parameters (settable).
         compartments: ids of compartments.
         readouts: ids of named assignment-rule variables: the model's documented outputs.
@@ -51,6 +53,9 @@ class Model:
         reactions: ids of reactions (their rates are available as outputs).
         units: unit id of every species, parameter, compartment and readout.
         names: display name of every element that has one (for tables and plot labels).
+        initial_values: the model's own initial value of every species that has no initial
+            assignment (libroadrunner keeps changed initial values across resets, so the
+            simulation layer restores these before every run).
         sha256: hash of the SBML text, recorded in every result's provenance.
     """
 
@@ -59,6 +64,7 @@ class Model:
     source: Path | None
     species: tuple[str, ...]
     boundary_species: tuple[str, ...]
+    amount_species: tuple[str, ...]
     parameters: tuple[str, ...]
     compartments: tuple[str, ...]
     readouts: tuple[str, ...]
@@ -66,6 +72,7 @@ class Model:
     reactions: tuple[str, ...]
     units: dict[str, str]
     names: dict[str, str]
+    initial_values: dict[str, float]
     sha256: str
     runner: Any = field(repr=False, compare=False)
 
@@ -124,12 +131,17 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
     rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
     runner = roadrunner.RoadRunner(sbml)
     runner.conservedMoietyAnalysis = True
+    assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
+    amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
+    initial_values = {sid: runner[f"init({species_selection(sid, amount)})"] for sid in species
+                      if sid not in assigned and sid not in boundary}
     return Model(
         name=name or sbml_model.getId(),
         sbml=sbml,
         source=source,
         species=species,
         boundary_species=boundary,
+        amount_species=amount,
         parameters=parameters,
         compartments=tuple(c.getId() for c in sbml_model.getListOfCompartments()),
         readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
@@ -138,9 +150,42 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         units=_units(sbml_model),
         names={element.getId(): element.getName() for element in sbml_model.getListOfAllElements()
                if element.isSetIdAttribute() and element.isSetName()},
+        initial_values=initial_values,
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
         runner=runner,
     )
+
+
+def species_selection(sid: str, amount_species: tuple[str, ...]) -> str:
+    """libroadrunner selection of a species: ``[id]`` (concentration) unless amount-only."""
+    return sid if sid in amount_species else f"[{sid}]"
+
+
+def _quotient_unit(sbml_model: libsbml.Model, numerator: str, denominator: str) -> str:
+    """The model's own unit id equal to numerator/denominator (e.g. fmol/pL -> mM), if any."""
+    top, bottom = _unit_definition(sbml_model, numerator), _unit_definition(sbml_model, denominator)
+    if top is None or bottom is None:
+        return f"{numerator}/{denominator}"
+    inverse = bottom.clone()
+    for unit in inverse.getListOfUnits():
+        unit.setExponent(-unit.getExponent())
+    quotient = libsbml.UnitDefinition.convertToSI(libsbml.UnitDefinition.combine(top, inverse))
+    for definition in sbml_model.getListOfUnitDefinitions():
+        if libsbml.UnitDefinition.areIdentical(libsbml.UnitDefinition.convertToSI(definition), quotient):
+            return definition.getId()
+    return f"{numerator}/{denominator}"
+
+
+def _unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinition | None:
+    """The model's definition of ``uid``, or one made for an SBML base unit such as ``second``."""
+    definition = sbml_model.getUnitDefinition(uid)
+    kind = libsbml.UnitKind_forName(uid)
+    if definition is None and kind != libsbml.UNIT_KIND_INVALID:
+        definition = libsbml.UnitDefinition(sbml_model.getLevel(), sbml_model.getVersion())
+        unit = definition.createUnit()
+        unit.initDefaults()
+        unit.setKind(kind)
+    return definition
 
 
 def _resolve(name_or_path: str | Path) -> Path:
@@ -167,10 +212,10 @@ def _units(sbml_model: libsbml.Model) -> dict[str, str]:
             units[species.getId()] = own
         else:
             volume = units.get(species.getCompartment(), "")
-            units[species.getId()] = f"{own}/{volume}" if volume else own
+            units[species.getId()] = _quotient_unit(sbml_model, own, volume) if volume else own
     for parameter in sbml_model.getListOfParameters():
         units[parameter.getId()] = parameter.getUnits()
     extent = sbml_model.getExtentUnits() or substance
     for reaction in sbml_model.getListOfReactions():
-        units[reaction.getId()] = f"{extent}/{sbml_model.getTimeUnits()}"
+        units[reaction.getId()] = _quotient_unit(sbml_model, extent, sbml_model.getTimeUnits())
     return units

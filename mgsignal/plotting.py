@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from .errors import UnknownIdError  # noqa: E402
+from .errors import UnknownIdError
 
 
 def plot_time_course(table: pd.DataFrame, *, panels: Sequence[Sequence[str]],
@@ -39,7 +36,7 @@ def plot_time_course(table: pd.DataFrame, *, panels: Sequence[Sequence[str]],
             if sid not in table.columns:
                 raise UnknownIdError(sid, table.columns, what="column", where="the table")
             axis.plot(table.index / scale, table[sid], label=names.get(sid, sid))
-        axis.set_ylabel(", ".join(sorted({_pretty(units.get(sid, "")) for sid in group})))
+        axis.set_ylabel(", ".join(sorted({units.get(sid, "") for sid in group})))
         axis.legend(fontsize="small", loc="best")
         axis.grid(alpha=0.3)
     axes[-1, 0].set_xlabel(f"time ({time_unit})")
@@ -48,6 +45,3 @@ def plot_time_course(table: pd.DataFrame, *, panels: Sequence[Sequence[str]],
     figure.tight_layout()
     return figure
 
-
-def _pretty(unit: str) -> str:
-    return {"fmol/pL": "mM", "fmol/second": "fmol/s"}.get(unit, unit)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidInputError, SimulationError, SteadyStateError
-from .model import Model
+from .model import Model, species_selection
 from .provenance import provenance
 from .scenario import Scenario, check_scenario
 
@@ -98,6 +98,9 @@ def _start(model: Model, scenario: Scenario | None, *, rtol: float, atol: float)
     """Reset the runner to the model's values and apply the scenario's start (pre-eq, changes)."""
     runner = model.runner
     runner.resetToOrigin()
+    for sid, value in model.initial_values.items():  # resetToOrigin keeps changed init() values
+        runner[f"init({_selection(model, sid)})"] = value
+    runner.reset()
     runner.integrator.relative_tolerance = rtol
     runner.integrator.absolute_tolerance = atol
     if scenario is None:
@@ -113,18 +116,22 @@ def _start(model: Model, scenario: Scenario | None, *, rtol: float, atol: float)
 
 
 def _apply(runner: Any, model: Model, changes: dict[str, float], *, initial: bool) -> None:
-    """Set values; ``initial`` sets initial values and re-evaluates initial assignments."""
+    """Set values. ``initial`` sets initial values and re-evaluates the initial assignments
+    (so bound forms follow a changed free Mg2+ or ligand total); species that have an initial
+    assignment of their own are set after it."""
+    late = {}
     for target, value in changes.items():
-        if target in model.species:
-            selection = _selection(model, target)
-            runner[f"init({selection})" if initial and target not in model.boundary_species else selection] = value
+        selection = _selection(model, target)
+        if initial and target in model.initial_values:
+            runner[f"init({selection})"] = value
+        elif initial and target in model.species:
+            late[selection] = value
         else:
-            runner[target] = value
+            runner[selection] = value
     if initial and changes:
         runner.reset()
-        for target, value in changes.items():  # reset() re-applies initial assignments, not these
-            if target in model.species:
-                runner[_selection(model, target)] = value
+        for selection, value in late.items():
+            runner[selection] = value
 
 
 def _integrate(runner: Any, grid: np.ndarray, selections: list[str], model: Model,
@@ -179,10 +186,7 @@ def _outputs(model: Model, outputs: list[str] | None) -> list[str]:
 
 
 def _selection(model: Model, sid: str) -> str:
-    """libroadrunner selection string: concentrations for species measured per volume."""
-    if sid in model.species and "/" in model.units.get(sid, ""):
-        return f"[{sid}]"
-    return sid
+    return species_selection(sid, model.amount_species) if sid in model.species else sid
 
 
 def _end_time(t_end: float | None, scenario: Scenario | None) -> float:

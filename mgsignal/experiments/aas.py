@@ -168,7 +168,8 @@ def aas_cell_mg_from_absorbance(absorbance: ArrayLike, *, curve: StandardCurve,
     cell_se = se / s["cells_per_read"]
     return pd.DataFrame({
         "solution_mM": conc, "solution_se_mM": se,
-        "fmol_per_cell": cell * s["cell_volume_pl"], "fmol_per_cell_se": cell_se * s["cell_volume_pl"],
+        "fmol_per_cell": cell * s["cell_volume_pl"],
+        "fmol_per_cell_se": cell_se * s["cell_volume_pl"],
         "intracellular_mM": cell, "intracellular_se_mM": cell_se})
 
 

@@ -159,7 +159,7 @@ def simulate_magfura2_calibration(buffer_mg: ArrayLike, *, kd: float | None = No
     return pd.DataFrame({"mg_buffer": mg, "f340": f340, "f380": f380, "ratio": f340 / f380})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds a DataFrame: compare fields, not objects
 class MagFura2Calibration:
     """Result of :func:`calibrate_magfura2`.
 

@@ -132,7 +132,8 @@ def _column(result: pd.DataFrame, name: str, method: str) -> np.ndarray:
 
 
 def _plain(value: Any) -> Any:
-    return value if isinstance(value, (int, float, str, bool, type(None), list, tuple)) else repr(value)
+    plain = (int, float, str, bool, type(None), list, tuple)
+    return value if isinstance(value, plain) else repr(value)
 
 
 def measure(result: pd.DataFrame, *, method: str, **options: Any) -> pd.DataFrame:
@@ -187,7 +188,8 @@ def measure(result: pd.DataFrame, *, method: str, **options: Any) -> pd.DataFram
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise InvalidInputError(
-            f"method {method!r} has no option(s) {', '.join(unknown)}; options: {', '.join(allowed)}")
+            f"method {method!r} has no option(s) {', '.join(unknown)}; "
+            f"options: {', '.join(allowed)}")
     cols = {name: _column(result, name, method) for name in spec["columns"]}
     try:
         out = function(cols, **options)

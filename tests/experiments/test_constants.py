@@ -32,7 +32,8 @@ def test_every_entry_has_value_unit_source(key, entry):
 
 def test_literature_values_and_sources():
     c = load_constants()
-    assert c["magfura2"]["kd_mg"]["value"] == 1.5 and "Raju 1989" in c["magfura2"]["kd_mg"]["source"]
+    assert c["magfura2"]["kd_mg"]["value"] == 1.5
+    assert "Raju 1989" in c["magfura2"]["kd_mg"]["source"]
     assert c["magfura2"]["kd_ca"]["value"] == pytest.approx(0.025)
     assert "to verify" in c["magfura2"]["kd_ca"]["source"]
     assert "to verify" in c["nmr31p"]["delta_atp"]["source"]

@@ -1,0 +1,24 @@
+"""Shared fixtures: each shipped model is built and compiled once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mgsignal as mg
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def transport() -> mg.Model:
+    """The Mg2+ transport model, compiled once."""
+    return mg.load_model("mg_transport")
+
+
+@pytest.fixture(scope="session")
+def transport_state(transport: mg.Model):
+    """Default steady state of the transport model (all outputs)."""
+    return mg.steady_state(transport, outputs=list(transport.outputs))

@@ -1,0 +1,65 @@
+"""The command line: --help everywhere, clear errors, the main job writes its outputs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from mgsignal.cli import main
+from mgsignal.model import models_dir
+
+
+@pytest.fixture()
+def cli():
+    return CliRunner()
+
+
+def test_every_command_has_help(cli):
+    assert cli.invoke(main, ["--help"]).exit_code == 0
+    for name in main.commands:
+        result = cli.invoke(main, [name, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, name
+
+
+def test_main_job_prints_the_steady_state_and_writes_table_and_figure(cli, tmp_path):
+    result = cli.invoke(main, ["run", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "cytosol" in result.output and "free 0.5-1.2, total 17-20" in result.output
+    table = pd.read_csv(tmp_path / "hypomagnesaemia.csv", index_col="time")
+    assert table["Mg_e"].iloc[-1] == 0.35 and table["Mg_c"].iloc[-1] < table["Mg_c"].iloc[0]
+    assert (tmp_path / "hypomagnesaemia.png").stat().st_size > 10_000
+
+
+def test_simulate_writes_csv_and_reports_unknown_ids(cli, tmp_path):
+    out = tmp_path / "out.csv"
+    result = cli.invoke(main, ["simulate", "--scenario", "trpm7_knockout", "--output", "Mg_c",
+                               "--points", "5", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out).columns) == ["time", "Mg_c"]
+    bad = cli.invoke(main, ["simulate", "--t-end", "10", "--output", "Mg_cc"])
+    assert bad.exit_code == 2 and "did you mean 'Mg_c'" in bad.output
+
+
+def test_validate_exit_codes_and_one_line_per_problem(cli, tmp_path):
+    good = cli.invoke(main, ["validate", str(models_dir() / "mg_transport.ant"), str(models_dir() / "mg_transport.xml")])
+    assert good.exit_code == 0 and "no errors, no warnings" in good.output
+    broken = tmp_path / "broken.ant"
+    broken.write_text("model broken\n  x = 1;\n  y := 3 +\nend\n")
+    bad = cli.invoke(main, ["validate", str(broken), str(tmp_path / "missing.xml")])
+    assert bad.exit_code == 1
+    lines = bad.output.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{broken}:3: antimony error") and lines[1].endswith("no such file")
+
+
+def test_build_check_reports_current_models(cli):
+    result = cli.invoke(main, ["build", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_steady_state_and_scenarios_commands(cli):
+    state = cli.invoke(main, ["steady-state", "--scenario", "epithelial_trpm6"])
+    assert state.exit_code == 0 and "Mg_tot_c" in state.output and "mM" in state.output
+    listing = cli.invoke(main, ["scenarios"])
+    assert listing.exit_code == 0 and "hypomagnesaemia:" in listing.output

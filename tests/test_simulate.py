@@ -1,0 +1,64 @@
+"""The simulation layer: result shape, provenance, clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mgsignal as mg
+
+
+def test_result_is_a_dataframe_with_time_index_and_plain_ids(transport):
+    table = mg.simulate(transport, t_end=3600, n_points=7)
+    assert table.index.name == "time"
+    np.testing.assert_allclose(table.index, np.linspace(0, 3600, 7))
+    assert list(table.columns) == list(transport.species + transport.readouts)
+    assert "ghk_pm" not in table.columns  # intermediates only on request
+
+
+def test_provenance_is_recorded(transport):
+    table = mg.simulate(transport, mg.load_scenario("hypomagnesaemia"), n_points=3)
+    attrs = table.attrs
+    assert attrs["model"] == "mg_transport" and len(attrs["model_sha256"]) == 64
+    assert attrs["scenario"]["name"] == "hypomagnesaemia"
+    assert {"mgsignal", "libroadrunner", "antimony", "python-libsbml"} <= set(attrs["versions"])
+    assert attrs["units"]["time"] == "second" and attrs["units"]["Mg_c"] == "mM"
+
+
+def test_requested_outputs_and_unknown_outputs(transport):
+    table = mg.simulate(transport, t_end=10, n_points=2, outputs=["J_TRPM7", "ghk_pm", "Mg_c"])
+    assert list(table.columns) == ["J_TRPM7", "ghk_pm", "Mg_c"]
+    with pytest.raises(mg.UnknownIdError, match="did you mean 'J_TRPM7'"):
+        mg.simulate(transport, t_end=10, outputs=["J_TRPM8"])
+
+
+def test_end_time_must_be_given_or_come_from_the_scenario(transport):
+    with pytest.raises(mg.InvalidInputError, match="t_end"):
+        mg.simulate(transport)
+    assert mg.simulate(transport, mg.load_scenario("atp_depletion"), n_points=2).index[-1] == 14400.0
+
+
+def test_failed_integration_names_scenario_and_parameters(transport):
+    scenario = mg.Scenario(name="frozen", changes={"temperature": 0.0})  # u = zFV/RT -> infinite
+    with pytest.raises(mg.SimulationError) as info:
+        mg.simulate(transport, scenario, t_end=100)
+    message = str(info.value)
+    assert "'frozen'" in message and "temperature=0" in message
+
+
+def test_no_steady_state_is_a_clear_error(tmp_path):
+    path = tmp_path / "growth.ant"
+    path.write_text(
+        "model growth\n  unit substance = 1e-15 mole\n  unit extent = 1e-15 mole\n"
+        "  unit volume = 1e-12 litre\n  unit time_unit = second\n"
+        "  unit fmol_per_s = 1e-15 mole / second\n"
+        "  compartment c = 1 volume;  // test\n  species X in c = 1;  // test\n"
+        "  k = 1 fmol_per_s;  // test\n  J: => X; k\nend\n")
+    model = mg.load_model(path)
+    with pytest.raises(mg.SteadyStateError, match="no steady state found.*'more'.*k=2"):
+        mg.steady_state(model, mg.Scenario(name="more", changes={"k": 2.0}))
+
+
+def test_unknown_model_names_near_matches():
+    with pytest.raises(mg.UnknownIdError, match="did you mean 'mg_transport'"):
+        mg.load_model("mg_transprot")
