@@ -46,6 +46,7 @@ class Model:
         boundary_species: ids of species fixed by the environment (settable, not integrated).
         amount_species: ids of species measured as amounts, not concentrations (e.g. the
             dimensionless expression levels of transporters).
+        compartment_of: species id -> id of its compartment.
         parameters: ids of constant global parameters (settable).
         compartments: ids of compartments.
         readouts: ids of named assignment-rule variables: the model's documented outputs.
@@ -53,9 +54,7 @@ class Model:
         reactions: ids of reactions (their rates are available as outputs).
         units: unit id of every species, parameter, compartment and readout.
         names: display name of every element that has one (for tables and plot labels).
-        initial_values: the model's own initial value of every species that has no initial
-            assignment (libroadrunner keeps changed initial values across resets, so the
-            simulation layer restores these before every run).
+        assigned_species: ids of species whose initial value comes from an initial assignment.
         sha256: hash of the SBML text, recorded in every result's provenance.
     """
 
@@ -65,6 +64,7 @@ class Model:
     species: tuple[str, ...]
     boundary_species: tuple[str, ...]
     amount_species: tuple[str, ...]
+    compartment_of: dict[str, str]
     parameters: tuple[str, ...]
     compartments: tuple[str, ...]
     readouts: tuple[str, ...]
@@ -72,7 +72,7 @@ class Model:
     reactions: tuple[str, ...]
     units: dict[str, str]
     names: dict[str, str]
-    initial_values: dict[str, float]
+    assigned_species: tuple[str, ...]
     sha256: str
     runner: Any = field(repr=False, compare=False)
 
@@ -133,8 +133,6 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
     runner.conservedMoietyAnalysis = True
     assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
     amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
-    initial_values = {sid: runner[f"init({species_selection(sid, amount)})"] for sid in species
-                      if sid not in assigned and sid not in boundary}
     return Model(
         name=name or sbml_model.getId(),
         sbml=sbml,
@@ -142,6 +140,7 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         species=species,
         boundary_species=boundary,
         amount_species=amount,
+        compartment_of={s.getId(): s.getCompartment() for s in sbml_model.getListOfSpecies()},
         parameters=parameters,
         compartments=tuple(c.getId() for c in sbml_model.getListOfCompartments()),
         readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
@@ -150,7 +149,7 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         units=_units(sbml_model),
         names={element.getId(): element.getName() for element in sbml_model.getListOfAllElements()
                if element.isSetIdAttribute() and element.isSetName()},
-        initial_values=initial_values,
+        assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
         runner=runner,
     )

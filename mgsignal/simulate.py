@@ -8,6 +8,7 @@ other: running scenario A and then B gives exactly what B alone gives.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -54,19 +55,10 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
     ids = _outputs(model, outputs)
     times = np.linspace(0.0, t_end, n_points)
-    runner = _start(model, scenario, rtol=rtol, atol=atol)
-    selections = ["time"] + [_selection(model, sid) for sid in ids]
-    phases = [p for p in (scenario.phases if scenario else ()) if p.start < t_end]
-    bounds = [0.0] + [p.start for p in phases] + [t_end]
-    blocks = []
-    for index, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if index > 0:
-            _apply(runner, model, phases[index - 1].changes, initial=False)
-        inside = times[((times > t0) | (index == 0)) & (times <= t1)]
-        grid = np.unique(np.concatenate([[t0], inside, [t1]]))
-        data = _integrate(runner, grid, selections, model, scenario)
-        blocks.append(data[np.isin(grid, inside)])
-    table = pd.DataFrame(np.vstack(blocks)[:, 1:], index=pd.Index(times, name="time"), columns=ids)
+    runner = start_run(model, scenario, rtol=rtol, atol=atol)
+    runner.timeCourseSelections = ["time"] + [_selection(model, sid) for sid in ids]
+    data = integrate_time_course(runner, model, scenario, times)
+    table = pd.DataFrame(data[:, 1:], index=pd.Index(times, name="time"), columns=ids)
     table.attrs.update(_attrs(model, scenario, ids, rtol=rtol, atol=atol))
     return table
 
@@ -87,19 +79,22 @@ def steady_state(model: Model, scenario: Scenario | None = None, *,
     """
     ids = _outputs(model, outputs)
     final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
-    runner = _start(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
-    _solve_steady_state(runner, model, scenario)
+    runner = start_run(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    solve_steady_state(runner, scenario)
     values = pd.Series([runner[_selection(model, sid)] for sid in ids], index=ids, dtype=float)
     values.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL))
     return values
 
 
-def _start(model: Model, scenario: Scenario | None, *, rtol: float, atol: float) -> Any:
-    """Reset the runner to the model's values and apply the scenario's start (pre-eq, changes)."""
+def start_run(model: Model, scenario: Scenario | None, *, rtol: float, atol: float,
+              sample: Callable[[Any], None] | None = None) -> Any:
+    """Reset the model's runner to the model's own values, let ``sample`` set its values (the
+    ensemble engine sets parameters by index here), then apply the scenario's start: its
+    pre-equilibration and its time-0 changes. Returns the runner."""
     runner = model.runner
     runner.resetToOrigin()
-    for sid, value in model.initial_values.items():  # resetToOrigin keeps changed init() values
-        runner[f"init({_selection(model, sid)})"] = value
+    if sample is not None:
+        sample(runner)
     runner.reset()
     runner.integrator.relative_tolerance = rtol
     runner.integrator.absolute_tolerance = atol
@@ -108,24 +103,52 @@ def _start(model: Model, scenario: Scenario | None, *, rtol: float, atol: float)
     check_scenario(scenario, model)
     if scenario.preequilibration is not None:
         _apply(runner, model, scenario.preequilibration, initial=True)
-        _solve_steady_state(runner, model, scenario)
+        solve_steady_state(runner, scenario)
         _apply(runner, model, scenario.changes, initial=False)
     else:
         _apply(runner, model, scenario.changes, initial=True)
     return runner
 
 
+def integrate_time_course(runner: Any, model: Model, scenario: Scenario | None,
+                          times: np.ndarray) -> np.ndarray:
+    """Integrate from a started run through the scenario's phases; one row per time in
+    ``times`` (which starts at 0), columns as ``runner.timeCourseSelections``. At a phase start
+    the row holds the state just before the phase's changes."""
+    t_end = float(times[-1])
+    phases = [p for p in (scenario.phases if scenario else ()) if p.start < t_end]
+    bounds = [0.0] + [p.start for p in phases] + [t_end]
+    blocks = []
+    for index, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if index > 0:
+            _apply(runner, model, phases[index - 1].changes, initial=False)
+        inside = times[((times > t0) | (index == 0)) & (times <= t1)]
+        grid = np.unique(np.concatenate([[t0], inside, [t1]]))
+        data = _integrate(runner, grid, scenario)
+        blocks.append(data[np.isin(grid, inside)])
+    return np.vstack(blocks)
+
+
 def _apply(runner: Any, model: Model, changes: dict[str, float], *, initial: bool) -> None:
     """Set values. ``initial`` sets initial values and re-evaluates the initial assignments
     (so bound forms follow a changed free Mg2+ or ligand total); species that have an initial
-    assignment of their own are set after it."""
+    assignment of their own are set after it.
+
+    Initial values of floating species are set by index: libroadrunner's ``init(...)`` string
+    setter is ~10^4 times slower and changes the values ``resetToOrigin`` returns to.
+    """
     late = {}
+    floating = runner.model.getFloatingSpeciesIds() if initial else []
     for target, value in changes.items():
         selection = _selection(model, target)
-        if initial and target in model.initial_values:
-            runner[f"init({selection})"] = value
-        elif initial and target in model.species:
+        if initial and target in model.assigned_species:
             late[selection] = value
+        elif initial and target in floating:
+            index = np.array([floating.index(target)], dtype=np.int32)
+            if target in model.amount_species:
+                runner.model.setFloatingSpeciesInitAmounts(index, np.array([value], dtype=float))
+            else:
+                runner.model.setFloatingSpeciesInitConcentrations(index, np.array([value], dtype=float))
         else:
             runner[selection] = value
     if initial and changes:
@@ -134,10 +157,9 @@ def _apply(runner: Any, model: Model, changes: dict[str, float], *, initial: boo
             runner[selection] = value
 
 
-def _integrate(runner: Any, grid: np.ndarray, selections: list[str], model: Model,
-               scenario: Scenario | None) -> np.ndarray:
+def _integrate(runner: Any, grid: np.ndarray, scenario: Scenario | None) -> np.ndarray:
     try:
-        result = runner.simulate(times=grid.tolist(), selections=selections)
+        result = runner.simulate(times=grid.tolist())
     except RuntimeError as error:
         raise SimulationError(f"integration failed between t={grid[0]:g} s and t={grid[-1]:g} s: "
                               f"{_first_line(error)}", scenario=_name(scenario),
@@ -149,7 +171,7 @@ def _integrate(runner: Any, grid: np.ndarray, selections: list[str], model: Mode
     return data
 
 
-def _solve_steady_state(runner: Any, model: Model, scenario: Scenario | None) -> None:
+def solve_steady_state(runner: Any, scenario: Scenario | None) -> None:
     """Newton solve; if that fails or is not a true steady state, integrate long and retry."""
     for attempt in range(2):
         if attempt:

@@ -1,0 +1,144 @@
+"""``run_ensemble``: many parameter rows x scenarios, reduced to features, on any backend."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..errors import InvalidInputError
+from ..model import Model
+from ..provenance import provenance
+from ..scenario import Scenario, check_scenario
+from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL
+from .backends import map_chunks
+from .checkpoint import CheckpointStore
+from .features import DoseResponse, Feature, feature_columns
+from .samples import IndexSetter
+from .worker import Job
+
+
+def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feature | DoseResponse],
+                 scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
+                 n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
+                 chunk_size: int | None = None, checkpoint: str | None = None, progress: bool = True,
+                 rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
+    """Run every sample under every scenario and reduce each run to features.
+
+    Args:
+        model: the compiled model (its SBML text, never the compiled object, goes to workers).
+        samples: one row per sample, one column per settable id (parameters, species values,
+            compartments); the index names the samples.
+        features: what to keep of each run (:class:`Feature`, :class:`DoseResponse`).
+        scenarios: the scenarios to run each sample under (default: the model as it is).
+        t_end: simulated time in seconds (default: the scenarios' common ``duration``).
+        n_points: output times from 0 to ``t_end`` that features are computed on.
+        backend: ``"processes"`` (default), ``"serial"``, a ``dask.distributed.Client`` or a
+            scheduler address.
+        n_workers: local processes (default: CPU count).
+        chunk_size: rows per task (default: about four tasks per worker, at most 256 rows).
+        checkpoint: folder where finished chunks are stored; a rerun with the same folder and
+            inputs resumes, skipping stored samples.
+        progress: show a progress bar.
+        rtol, atol: integrator tolerances.
+
+    Returns:
+        One row per run: indexed by sample (or by (scenario, sample) when there are several
+        scenarios), with one column per feature and ``error`` ('' when the run succeeded, else
+        the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
+    """
+    scenarios = tuple(scenarios) if scenarios else (None,)
+    job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol)
+    store = CheckpointStore(checkpoint, key=_run_key(model, samples, job)) if checkpoint else None
+    stored = store.load() if store else None
+    done = set(stored["sample"]) if stored is not None else set()
+    todo = np.array([i for i, sample in enumerate(samples.index) if sample not in done], dtype=np.intp)
+    workers = 1 if backend == "serial" else (n_workers or os.cpu_count() or 1)
+    size = chunk_size or max(1, min(256, math.ceil(len(todo) / (4 * workers)) if len(todo) else 1))
+    values = samples.to_numpy(dtype=float)
+    ids = samples.index.to_numpy()
+    chunks = [(ids[todo[i:i + size]], values[todo[i:i + size]]) for i in range(0, len(todo), size)]
+    started = time.perf_counter()
+    parts = [stored] if stored is not None else []
+    with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not progress, desc=model.name) as bar:
+        for part in map_chunks(job, chunks, backend=backend, n_workers=n_workers, model=model):
+            if store:
+                store.write(part)
+            parts.append(part)
+            bar.update(len(part))
+    table = _assemble(parts, samples, scenarios, job)
+    failed = int((table["error"] != "").sum())
+    table.attrs.update(provenance(model, None, scenarios=[s.to_dict() if s else None for s in scenarios],
+                                  n_runs=len(table), n_failed=failed, resumed=len(done),
+                                  backend=str(backend) if isinstance(backend, str) else type(backend).__name__,
+                                  chunk_size=size, wall_time_s=time.perf_counter() - started,
+                                  tolerances={"rtol": rtol, "atol": atol}, t_end=float(job.times[-1])))
+    return table
+
+
+def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseResponse],
+         scenarios: tuple[Scenario | None, ...], t_end: float | None, n_points: int, rtol: float, atol: float) -> Job:
+    if not isinstance(samples, pd.DataFrame) or samples.empty:
+        raise InvalidInputError("samples must be a non-empty DataFrame (rows = samples, columns = ids)")
+    if not samples.index.is_unique:
+        raise InvalidInputError("sample index values must be unique")
+    if not features:
+        raise InvalidInputError("give at least one feature")
+    IndexSetter.for_columns(model, list(samples.columns))  # unknown or unsettable ids fail here
+    feature_columns(features)
+    for feature in features:
+        if isinstance(feature, DoseResponse):
+            model.check_ids([feature.response.output])
+            model.check_ids([feature.dose], settable=True)
+        else:
+            model.check_ids([feature.output])
+    names = [s.name if s else "" for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"scenario names must be unique, got {names}")
+    for scenario in scenarios:
+        if scenario is not None:
+            check_scenario(scenario, model)
+    if t_end is None:
+        durations = {s.duration for s in scenarios if s is not None}
+        if len(durations) != 1 or None in durations:
+            raise InvalidInputError("give t_end (the scenarios have no common duration)")
+        t_end = durations.pop()
+    if not t_end > 0 or n_points < 2:
+        raise InvalidInputError(f"need t_end > 0 and n_points >= 2, got {t_end}, {n_points}")
+    return Job(sbml=model.sbml, model_name=model.name, columns=tuple(samples.columns), scenarios=scenarios,
+               features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=rtol, atol=atol)
+
+
+def _run_key(model: Model, samples: pd.DataFrame, job: Job) -> str:
+    digest = hashlib.sha256()
+    digest.update(model.sha256.encode())
+    digest.update(json.dumps([list(map(str, samples.columns)), list(map(str, samples.index))]).encode())
+    digest.update(np.ascontiguousarray(samples.to_numpy(dtype=float)).tobytes())
+    digest.update(json.dumps([s.to_dict() if s else None for s in job.scenarios], sort_keys=True).encode())
+    digest.update(repr([(f, getattr(getattr(f, "function", None), "__qualname__", None)) for f in job.features]).encode())
+    digest.update(job.times.tobytes() + repr((job.rtol, job.atol)).encode())
+    return digest.hexdigest()
+
+
+def _assemble(parts: list[pd.DataFrame], samples: pd.DataFrame, scenarios: tuple[Scenario | None, ...],
+              job: Job) -> pd.DataFrame:
+    columns = feature_columns(job.features)
+    if not parts:
+        raise InvalidInputError("nothing was run")
+    rows = pd.concat(parts, ignore_index=True).drop_duplicates(subset=["scenario", "sample"], keep="last")
+    names = [s.name if s else "" for s in scenarios]
+    order = pd.MultiIndex.from_product([names, samples.index], names=["scenario", samples.index.name or "sample"])
+    rows = rows.set_index(["scenario", "sample"]).reindex(order)
+    rows["error"] = rows["error"].fillna("not run").astype(str)
+    rows = rows[[*columns, "error"]]
+    if len(scenarios) == 1:
+        rows = rows.droplevel("scenario")
+    return rows

@@ -1,0 +1,104 @@
+"""What runs inside a worker: one chunk of parameter rows, reduced to features.
+
+Workers receive plain data only (SBML text, id lists, numpy arrays, scenarios, features) and
+compile the model once per process (``compiled_model`` caches it by SBML text). A sample that
+fails gives NaN features and its reason; it never stops the chunk.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MgSignalError
+from ..model import Model, model_from_sbml, species_selection
+from ..scenario import Scenario
+from ..simulate import integrate_time_course, solve_steady_state, start_run
+from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce
+from .samples import IndexSetter
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs besides its rows; plain, picklable data."""
+
+    sbml: str
+    model_name: str
+    columns: tuple[str, ...]
+    scenarios: tuple[Scenario | None, ...]
+    features: tuple[Feature | DoseResponse, ...]
+    times: np.ndarray
+    rtol: float
+    atol: float
+
+
+@functools.lru_cache(maxsize=4)
+def compiled_model(sbml: str, name: str) -> Model:
+    """The process's compiled copy of a model (compiled on first use, then reused)."""
+    return model_from_sbml(sbml, name=name)
+
+
+def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
+                   model: Model | None = None) -> pd.DataFrame:
+    """Evaluate rows ``values`` (samples x columns) under every scenario of ``job``.
+
+    Returns one row per (scenario, sample): columns ``scenario``, ``sample``, the feature
+    columns and ``error`` (empty when the run succeeded).
+    """
+    model = model if model is not None else compiled_model(job.sbml, job.model_name)
+    setter = IndexSetter.for_columns(model, job.columns)
+    outputs = sorted({f.output for f in job.features if isinstance(f, Feature)}
+                     | {f.response.output for f in job.features if isinstance(f, DoseResponse)})
+    selections = ["time"] + [species_selection(o, model.amount_species) if o in model.species else o
+                             for o in outputs]
+    columns = feature_columns(job.features)
+    records = []
+    for scenario in job.scenarios:
+        for sample_id, row in zip(sample_ids, values):
+            record = {"scenario": scenario.name if scenario else "", "sample": sample_id}
+            try:
+                record.update(_features(model, job, setter, row, scenario, outputs, selections))
+                record["error"] = ""
+            except (MgSignalError, RuntimeError, ValueError) as error:
+                record.update({c: np.nan for c in columns})
+                record["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
+            records.append(record)
+    return pd.DataFrame.from_records(records, columns=["scenario", "sample", *columns, "error"])
+
+
+def _features(model: Model, job: Job, setter: IndexSetter, row: np.ndarray, scenario: Scenario | None,
+              outputs: list[str], selections: list[str]) -> dict[str, float]:
+    result: dict[str, float] = {}
+    timed = [f for f in job.features if isinstance(f, Feature) and f.kind != "steady_state"]
+    if timed:
+        data = _time_course(model, job, setter, row, scenario, selections)
+        for feature in timed:
+            result[feature.name] = reduce(feature, job.times, data[:, 1 + outputs.index(feature.output)])
+    steady = [f for f in job.features if isinstance(f, Feature) and f.kind == "steady_state"]
+    if steady:
+        final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
+        runner = start_run(model, final, rtol=job.rtol, atol=job.atol, sample=lambda r: setter(r, row))
+        solve_steady_state(runner, scenario)
+        for feature in steady:
+            result[feature.name] = float(runner[selections[1 + outputs.index(feature.output)]])
+    for dose_response in (f for f in job.features if isinstance(f, DoseResponse)):
+        responses = []
+        for dose in dose_response.doses:
+            base = scenario or Scenario(name="dose_response")
+            dosed = replace(base, changes={**base.changes, dose_response.dose: dose})
+            data = _time_course(model, job, setter, row, dosed, selections)
+            column = 1 + outputs.index(dose_response.response.output)
+            responses.append(reduce(dose_response.response, job.times, data[:, column]))
+        ec50, top = half_maximal_dose(np.asarray(dose_response.doses), np.asarray(responses))
+        result.update(dict(zip(dose_response.columns, (ec50, top))))
+    return result
+
+
+def _time_course(model: Model, job: Job, setter: IndexSetter, row: np.ndarray,
+                 scenario: Scenario | None, selections: list[str]) -> np.ndarray:
+    runner = start_run(model, scenario, rtol=job.rtol, atol=job.atol, sample=lambda r: setter(r, row))
+    runner.timeCourseSelections = selections
+    return integrate_time_course(runner, model, scenario, job.times)

@@ -1,0 +1,156 @@
+"""The ensemble engine: same numbers on every backend and chunking, failures contained,
+checkpoints resumed, features equal to what a direct simulation gives."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mgsignal as mg
+from mgsignal.ensemble import (DoseResponse, Feature, dose_response, half_maximal_dose, run_ensemble,
+                               sample_parameters, scan)
+
+IDS = ["P_TRPM7", "Vmax_MagT1", "Vmax_SLC41A1", "K_Mg_SLC41A1", "TRPM7", "Mg_c"]
+FEATURES = [Feature("Mg_c", "end"), Feature("Mg_tot_c", "peak"), Feature("Mg_c", "auc"),
+            Feature("Mg_c", "time_to_peak"), Feature("Mg_m", "min"), Feature("Mg_c", "steady_state")]
+
+
+@pytest.fixture(scope="module")
+def samples(transport):
+    return sample_parameters(transport, n=24, seed=7, relative=0.4, ids=IDS)
+
+
+@pytest.fixture(scope="module")
+def serial(transport, samples):
+    return run_ensemble(transport, samples, features=FEATURES, scenarios=[mg.load_scenario("hypomagnesaemia")],
+                        n_points=49, backend="serial", progress=False)
+
+
+def test_latin_hypercube_rows_are_seeded_and_stratified(transport, samples):
+    again = sample_parameters(transport, n=24, seed=7, relative=0.4, ids=IDS)
+    pd.testing.assert_frame_equal(samples, again)
+    assert not samples.equals(sample_parameters(transport, n=24, seed=8, relative=0.4, ids=IDS))
+    low, high = 1.74e-3 * 0.6, 1.74e-3 * 1.4  # P_TRPM7 default +- 40 %
+    strata = np.floor((samples["P_TRPM7"] - low) / (high - low) * 24).astype(int)
+    assert sorted(strata) == list(range(24))  # one sample per stratum
+
+
+def test_features_equal_a_direct_simulation(transport, samples, serial):
+    """The engine sets values by index in workers; the direct path sets them by name."""
+    scenario = mg.load_scenario("hypomagnesaemia")
+    for sample in (0, 5, 17):
+        row = samples.loc[sample].to_dict()
+        direct = mg.Scenario(name="direct", preequilibration=row, changes={},
+                             phases=scenario.phases, duration=scenario.duration)
+        # pre-equilibration applies the row then the steady state, exactly as the engine does
+        table = mg.simulate(transport, direct, n_points=49, outputs=["Mg_c", "Mg_tot_c", "Mg_m"])
+        got = serial.loc[sample]
+        assert got["end_Mg_c"] == pytest.approx(table["Mg_c"].iloc[-1], rel=1e-9)
+        assert got["peak_Mg_tot_c"] == pytest.approx(table["Mg_tot_c"].max(), rel=1e-9)
+        assert got["auc_Mg_c"] == pytest.approx(np.trapezoid(table["Mg_c"], table.index), rel=1e-9)
+        assert got["time_to_peak_Mg_c"] == table.index[int(np.argmax(table["Mg_c"]))]
+        assert got["min_Mg_m"] == pytest.approx(table["Mg_m"].min(), rel=1e-9)
+        steady = mg.steady_state(transport, mg.Scenario(name="ss", changes={**row, "Mg_e": 0.35}), outputs=["Mg_c"])
+        assert got["steady_state_Mg_c"] == pytest.approx(steady["Mg_c"], rel=1e-7)
+
+
+def test_same_numbers_on_every_backend_and_chunking(transport, samples, serial):
+    from dask.distributed import Client, LocalCluster
+    scenario = [mg.load_scenario("hypomagnesaemia")]
+    local = run_ensemble(transport, samples, features=FEATURES, scenarios=scenario, n_points=49,
+                         backend="processes", n_workers=2, chunk_size=5, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = run_ensemble(transport, samples, features=FEATURES, scenarios=scenario, n_points=49,
+                            backend=client, chunk_size=7, progress=False)
+    assert serial["error"].eq("").all()
+    for other in (local, dask):
+        pd.testing.assert_frame_equal(other, serial, check_exact=True)
+
+
+def test_a_failing_sample_gives_nan_and_its_reason(transport):
+    samples = pd.DataFrame({"temperature": [310.15, 0.0, 300.0]}, index=pd.Index(["a", "b", "c"], name="sample"))
+    table = run_ensemble(transport, samples, features=[Feature("Mg_c", "end")], t_end=600, backend="serial",
+                         progress=False)
+    assert table.loc["b", "error"].startswith("SimulationError") and np.isnan(table.loc["b", "end_Mg_c"])
+    assert table.loc[["a", "c"], "error"].eq("").all() and table.loc[["a", "c"], "end_Mg_c"].notna().all()
+    assert table.attrs["n_failed"] == 1
+
+
+CALLS = {"n": 0, "stop_after": None}
+
+
+def counted_end(times, values):
+    """A user-defined feature that counts its calls and can simulate an interruption."""
+    CALLS["n"] += 1
+    if CALLS["stop_after"] is not None and CALLS["n"] > CALLS["stop_after"]:
+        raise KeyboardInterrupt
+    return float(values[-1])
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(transport, samples, tmp_path):
+    feature = [Feature("Mg_c", "function", name="last_Mg_c", function=counted_end)]
+    options = dict(features=feature, t_end=3600, n_points=13, backend="serial", chunk_size=5, progress=False)
+    CALLS.update(n=0, stop_after=12)
+    with pytest.raises(KeyboardInterrupt):
+        run_ensemble(transport, samples, checkpoint=str(tmp_path / "ck"), **options)
+    assert len(list((tmp_path / "ck").glob("chunk-*.parquet"))) == 2  # 10 samples stored
+    CALLS.update(n=0, stop_after=None)
+    resumed = run_ensemble(transport, samples, checkpoint=str(tmp_path / "ck"), **options)
+    assert CALLS["n"] == len(samples) - 10 and resumed.attrs["resumed"] == 10
+    fresh = run_ensemble(transport, samples, **options)
+    pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
+    with pytest.raises(mg.InvalidInputError, match="different run"):
+        run_ensemble(transport, samples.iloc[:3], checkpoint=str(tmp_path / "ck"), **options)
+
+
+def test_several_scenarios_index_by_scenario_and_sample(transport, samples):
+    table = run_ensemble(transport, samples.iloc[:4], features=[Feature("Mg_c", "end")], t_end=7200,
+                         scenarios=[mg.load_scenario("hypomagnesaemia"), mg.load_scenario("trpm7_knockout")],
+                         backend="serial", progress=False)
+    assert table.index.names == ["scenario", "sample"] and len(table) == 8
+    assert (table.loc["trpm7_knockout", "end_Mg_c"] < table.loc["hypomagnesaemia", "end_Mg_c"] + 1).all()
+
+
+def test_unknown_ids_and_bad_input_are_refused(transport, samples):
+    with pytest.raises(mg.UnknownIdError, match="did you mean 'P_TRPM7'"):
+        run_ensemble(transport, samples.rename(columns={"P_TRPM7": "P_TRPM8"}), features=FEATURES, t_end=10)
+    with pytest.raises(mg.UnknownIdError):
+        run_ensemble(transport, samples, features=[Feature("Mg_x", "end")], t_end=10)
+    with pytest.raises(mg.InvalidInputError, match="t_end"):
+        run_ensemble(transport, samples, features=FEATURES)
+    with pytest.raises(mg.InvalidInputError):
+        Feature("Mg_c", "median")
+
+
+def test_half_maximal_dose_of_a_hill_curve():
+    doses = np.geomspace(1e-3, 1e3, 121)
+    for k, n in [(0.3, 1.0), (2.0, 2.5)]:
+        response = 5.0 + 10 * doses**n / (k**n + doses**n)
+        ec50, top = half_maximal_dose(doses, response)
+        half = (response[0] + response.max()) / 2  # half-way between the observed ends
+        exact = k * ((half - 5.0) / (15.0 - half)) ** (1 / n)  # the Hill curve solved for it
+        assert exact == pytest.approx(k, rel=1e-2)
+        assert ec50 == pytest.approx(exact, rel=2e-3) and top == pytest.approx(response.max(), rel=1e-12)
+    assert np.isnan(half_maximal_dose(doses, -doses)[0])
+
+
+def test_scans_and_dose_responses(transport):
+    grid = scan(transport, {"Mg_e": [0.3, 0.6, 0.9], "TRPM7": [0.5, 1.0]},
+                features=[Feature("Mg_c", "steady_state")], t_end=1, backend="serial", progress=False)
+    assert grid.index.names == ["Mg_e", "TRPM7"] and len(grid) == 6
+    assert grid.loc[(0.6, 1.0), "steady_state_Mg_c"] == pytest.approx(mg.steady_state(transport)["Mg_c"], rel=1e-9)
+    assert (grid.xs(1.0, level="TRPM7")["steady_state_Mg_c"].diff().dropna() > 0).all()
+    curve = dose_response(transport, dose="Mg_e", doses=np.geomspace(0.05, 5, 9),
+                          response=Feature("Mg_c", "steady_state"), t_end=1, backend="serial", progress=False)
+    ec50 = curve.attrs["ec50"]
+    half = curve.iloc[0, 0] + 0.5 * (curve.attrs["max"] - curve.iloc[0, 0])
+    low, high = curve.index[curve.index < ec50][-1], curve.index[curve.index > ec50][0]
+    assert curve.loc[low].iloc[0] < half < curve.loc[high].iloc[0]
+    inside = run_ensemble(transport, pd.DataFrame({"TRPM7": [1.0]}), t_end=12 * 3600, backend="serial", progress=False,
+                          features=[DoseResponse("mg", dose="Mg_e", doses=tuple(np.geomspace(0.05, 5, 9)),
+                                                 response=Feature("Mg_c", "end"))])
+    # after 12 h the end value is the steady state to ~1e-5 (relaxation is slowest at high doses)
+    assert inside.loc[0, "mg_ec50"] == pytest.approx(ec50, rel=1e-4)
+    assert inside.loc[0, "mg_max"] == pytest.approx(curve.attrs["max"], rel=1e-4)
