@@ -1,8 +1,10 @@
 """Models: find, build and compile once; ``Model`` knows its ids and units.
 
 A :class:`Model` is plain data about one SBML model (ids of species, parameters, readouts,
-reactions, units, a content hash) plus the compiled libroadrunner instance that the simulation
-layer reuses for every run. Nothing outside ``simulate`` touches that instance.
+reactions, units, a content hash) plus two compiled libroadrunner instances that the simulation
+layer reuses for every run: one for time courses, and one with conserved-moiety analysis for
+steady states (the Newton solver needs it; CVODE can fail with it on models whose events or
+phases re-add a species, so time courses run without it).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Model:
     assigned_species: tuple[str, ...]
     sha256: str
     runner: Any = field(repr=False, compare=False)
+    steady_runner: Any = field(repr=False, compare=False)
 
     @property
     def settable(self) -> tuple[str, ...]:
@@ -129,8 +132,8 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
     parameters = tuple(p.getId() for p in sbml_model.getListOfParameters()
                        if p.getId() not in rule_targets and p.getConstant())
     rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
-    runner = roadrunner.RoadRunner(sbml)
-    runner.conservedMoietyAnalysis = True
+    steady_runner = roadrunner.RoadRunner(sbml)
+    steady_runner.conservedMoietyAnalysis = True
     assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
     amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
     return Model(
@@ -151,7 +154,8 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
                if element.isSetIdAttribute() and element.isSetName()},
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
-        runner=runner,
+        runner=roadrunner.RoadRunner(sbml),
+        steady_runner=steady_runner,
     )
 
 

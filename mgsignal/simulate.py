@@ -78,8 +78,9 @@ def steady_state(model: Model, scenario: Scenario | None = None, *,
         SteadyStateError: when no steady state is found (message names scenario and parameters).
     """
     ids = _outputs(model, outputs)
-    final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
-    runner = start_run(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    if scenario is not None:
+        check_scenario(scenario, model)
+    runner = start_steady_state(model, scenario.final_changes() if scenario else {})
     solve_steady_state(runner, scenario)
     values = pd.Series([runner[_selection(model, sid)] for sid in ids], index=ids, dtype=float)
     values.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL))
@@ -88,25 +89,44 @@ def steady_state(model: Model, scenario: Scenario | None = None, *,
 
 def start_run(model: Model, scenario: Scenario | None, *, rtol: float, atol: float,
               sample: Callable[[Any], None] | None = None) -> Any:
-    """Reset the model's runner to the model's own values, let ``sample`` set its values (the
-    ensemble engine sets parameters by index here), then apply the scenario's start: its
-    pre-equilibration and its time-0 changes. Returns the runner."""
-    runner = model.runner
+    """Reset the time-course runner to the model's own values, let ``sample`` set its values
+    (the ensemble engine sets parameters by index here), then apply the scenario's start: its
+    pre-equilibration (solved on the steady-state runner, whose state is then copied over) and
+    its time-0 changes. Returns the time-course runner."""
+    runner = _reset(model.runner, sample, rtol=rtol, atol=atol)
+    if scenario is None:
+        return runner
+    check_scenario(scenario, model)
+    if scenario.preequilibration is None:
+        _apply(runner, model, scenario.changes, initial=True)
+        return runner
+    _apply(runner, model, scenario.preequilibration, initial=True)
+    steady = start_steady_state(model, scenario.preequilibration, sample=sample)
+    solve_steady_state(steady, scenario)
+    ids = steady.model.getFloatingSpeciesIds()
+    order = np.array([ids.index(sid) for sid in runner.model.getFloatingSpeciesIds()], dtype=np.intp)
+    amounts = np.asarray(steady.model.getFloatingSpeciesAmounts(), dtype=float)[order]
+    runner.model.setFloatingSpeciesAmounts(np.arange(order.size, dtype=np.int32), amounts)
+    _apply(runner, model, scenario.changes, initial=False)
+    return runner
+
+
+def start_steady_state(model: Model, changes: dict[str, float], *,
+                       sample: Callable[[Any], None] | None = None) -> Any:
+    """Reset the steady-state runner, let ``sample`` set its values, apply ``changes`` as
+    initial values; returns the runner, ready for :func:`solve_steady_state`."""
+    steady = _reset(model.steady_runner, sample, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    _apply(steady, model, changes, initial=True)
+    return steady
+
+
+def _reset(runner: Any, sample: Callable[[Any], None] | None, *, rtol: float, atol: float) -> Any:
     runner.resetToOrigin()
     if sample is not None:
         sample(runner)
     runner.reset()
     runner.integrator.relative_tolerance = rtol
     runner.integrator.absolute_tolerance = atol
-    if scenario is None:
-        return runner
-    check_scenario(scenario, model)
-    if scenario.preequilibration is not None:
-        _apply(runner, model, scenario.preequilibration, initial=True)
-        solve_steady_state(runner, scenario)
-        _apply(runner, model, scenario.changes, initial=False)
-    else:
-        _apply(runner, model, scenario.changes, initial=True)
     return runner
 
 
@@ -173,19 +193,25 @@ def _integrate(runner: Any, grid: np.ndarray, scenario: Scenario | None) -> np.n
 
 def solve_steady_state(runner: Any, scenario: Scenario | None) -> None:
     """Newton solve; if that fails or is not a true steady state, integrate long and retry."""
+    reason = "the state still changes after the Newton solve"
     for attempt in range(2):
         if attempt:
             try:
-                runner.simulate(runner.model.getTime(), runner.model.getTime() + STEADY_STATE_PRESIMULATION, 2)
-            except RuntimeError:
+                start = runner.model.getTime()
+                runner.simulate(start, start + STEADY_STATE_PRESIMULATION, 2)
+            except RuntimeError as error:
+                reason = f"integration towards it failed: {_first_line(error)}"
                 break
         try:
             runner.steadyState()
-        except RuntimeError:
+        except RuntimeError as error:
+            reason = _first_line(error)
             continue
         if _is_steady(runner):
             return
-    raise SteadyStateError("no steady state found", scenario=_name(scenario), parameters=_changed(scenario))
+        reason = "the state still changes after the Newton solve"
+    raise SteadyStateError(f"no steady state found ({reason})", scenario=_name(scenario),
+                           parameters=_changed(scenario))
 
 
 def _is_steady(runner: Any) -> bool:

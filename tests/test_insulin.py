@@ -220,7 +220,7 @@ def test_mg_acts_on_the_insulin_response_not_on_the_basal_state(insulin):
     basal = mg.simulate(insulin, t_end=3600.0, n_points=7)
     low = mg.simulate(insulin, mg.Scenario(name="low", changes={"Mg_c": 0.3, "MgATP_c": 1.0}),
                       t_end=3600.0, n_points=7)
-    np.testing.assert_allclose(low.to_numpy(), basal.to_numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(low.to_numpy(), basal.to_numpy(), rtol=1e-7, atol=1e-12)  # integration noise ~5e-9
     assert basal["pAkt_frac"].max() < 1e-6  # and the basal state stays basal
 
 

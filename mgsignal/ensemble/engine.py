@@ -22,7 +22,7 @@ from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL
 from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
-from .samples import IndexSetter
+from .samples import RowSetter
 from .worker import Job
 
 
@@ -92,7 +92,7 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         raise InvalidInputError("sample index values must be unique")
     if not features:
         raise InvalidInputError("give at least one feature")
-    IndexSetter.for_columns(model, list(samples.columns))  # unknown or unsettable ids fail here
+    RowSetter.for_columns(model, list(samples.columns))  # unknown or unsettable ids fail here
     feature_columns(features)
     for feature in features:
         if isinstance(feature, DoseResponse):

@@ -6,7 +6,7 @@ A sample table is a DataFrame, one row per sample, one column per settable id of
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,11 @@ class IndexSetter:
     compartment_columns: np.ndarray
 
     @classmethod
-    def for_columns(cls, model: Model, columns: Sequence[str]) -> IndexSetter:
-        """Resolve ``columns`` against the compiled model (raises on unknown ids)."""
+    def for_columns(cls, model: Model, columns: Sequence[str], *, runner: Any = None) -> IndexSetter:
+        """Resolve ``columns`` against one of the model's runners (default: the time-course
+        runner; indices differ between runners). Raises on unknown ids."""
         model.check_ids(list(columns), settable=True)
-        executable = model.runner.model
+        executable = (runner if runner is not None else model.runner).model
         groups: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in ("p", "f", "b", "c")}
         lookup = {
             "p": {sid: i for i, sid in enumerate(executable.getGlobalParameterIds())},
@@ -76,6 +77,26 @@ class IndexSetter:
                                                         row[self.boundary_columns] / self.boundary_divisor)
         if self.compartment_index.size:
             executable.setCompartmentVolumes(self.compartment_index, row[self.compartment_columns])
+
+
+@dataclass(frozen=True)
+class RowSetter:
+    """Sets one row on whichever of a model's runners it is given (index arrays per runner)."""
+
+    time_course: IndexSetter
+    steady_state: IndexSetter
+    steady_runner: Any
+
+    @classmethod
+    def for_columns(cls, model: Model, columns: Sequence[str]) -> RowSetter:
+        return cls(IndexSetter.for_columns(model, columns),
+                   IndexSetter.for_columns(model, columns, runner=model.steady_runner), model.steady_runner)
+
+    def bind(self, row: np.ndarray) -> Callable[[Any], None]:
+        """A ``sample`` callable for :func:`mgsignal.simulate.start_run` that sets ``row``."""
+        def sample(runner: Any) -> None:
+            (self.steady_state if runner is self.steady_runner else self.time_course)(runner, row)
+        return sample
 
 
 def default_values(model: Model, ids: Sequence[str]) -> dict[str, float]:

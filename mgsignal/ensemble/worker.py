@@ -16,9 +16,9 @@ import pandas as pd
 from ..errors import MgSignalError
 from ..model import Model, model_from_sbml, species_selection
 from ..scenario import Scenario
-from ..simulate import integrate_time_course, solve_steady_state, start_run
+from ..simulate import integrate_time_course, solve_steady_state, start_run, start_steady_state
 from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce
-from .samples import IndexSetter
+from .samples import RowSetter
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
     columns and ``error`` (empty when the run succeeded).
     """
     model = model if model is not None else compiled_model(job.sbml, job.model_name)
-    setter = IndexSetter.for_columns(model, job.columns)
+    setter = RowSetter.for_columns(model, job.columns)
     outputs = sorted({f.output for f in job.features if isinstance(f, Feature)}
                      | {f.response.output for f in job.features if isinstance(f, DoseResponse)})
     selections = ["time"] + [species_selection(o, model.amount_species) if o in model.species else o
@@ -69,7 +69,7 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
     return pd.DataFrame.from_records(records, columns=["scenario", "sample", *columns, "error"])
 
 
-def _features(model: Model, job: Job, setter: IndexSetter, row: np.ndarray, scenario: Scenario | None,
+def _features(model: Model, job: Job, setter: RowSetter, row: np.ndarray, scenario: Scenario | None,
               outputs: list[str], selections: list[str]) -> dict[str, float]:
     result: dict[str, float] = {}
     timed = [f for f in job.features if isinstance(f, Feature) and f.kind != "steady_state"]
@@ -79,8 +79,7 @@ def _features(model: Model, job: Job, setter: IndexSetter, row: np.ndarray, scen
             result[feature.name] = reduce(feature, job.times, data[:, 1 + outputs.index(feature.output)])
     steady = [f for f in job.features if isinstance(f, Feature) and f.kind == "steady_state"]
     if steady:
-        final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
-        runner = start_run(model, final, rtol=job.rtol, atol=job.atol, sample=lambda r: setter(r, row))
+        runner = start_steady_state(model, scenario.final_changes() if scenario else {}, sample=setter.bind(row))
         solve_steady_state(runner, scenario)
         for feature in steady:
             result[feature.name] = float(runner[selections[1 + outputs.index(feature.output)]])
@@ -97,8 +96,8 @@ def _features(model: Model, job: Job, setter: IndexSetter, row: np.ndarray, scen
     return result
 
 
-def _time_course(model: Model, job: Job, setter: IndexSetter, row: np.ndarray,
+def _time_course(model: Model, job: Job, setter: RowSetter, row: np.ndarray,
                  scenario: Scenario | None, selections: list[str]) -> np.ndarray:
-    runner = start_run(model, scenario, rtol=job.rtol, atol=job.atol, sample=lambda r: setter(r, row))
+    runner = start_run(model, scenario, rtol=job.rtol, atol=job.atol, sample=setter.bind(row))
     runner.timeCourseSelections = selections
     return integrate_time_course(runner, model, scenario, job.times)
