@@ -87,12 +87,13 @@ def steady_state(model: Model, scenario: Scenario | None = None, *,
     return values
 
 
-def start_run(model: Model, scenario: Scenario | None, *, rtol: float, atol: float,
+def start_run(model: Model, scenario: Scenario | None, *, rtol: float | None, atol: float | None,
               sample: Callable[[Any], None] | None = None) -> Any:
     """Reset the time-course runner to the model's own values, let ``sample`` set its values
     (the ensemble engine sets parameters by index here), then apply the scenario's start: its
     pre-equilibration (solved on the steady-state runner, whose state is then copied over) and
-    its time-0 changes. Returns the time-course runner."""
+    its time-0 changes. Returns the time-course runner. Tolerances of ``None`` are left as they
+    are (the ensemble worker sets them once per chunk)."""
     runner = _reset(model.runner, sample, rtol=rtol, atol=atol)
     if scenario is None:
         return runner
@@ -120,13 +121,16 @@ def start_steady_state(model: Model, changes: dict[str, float], *,
     return steady
 
 
-def _reset(runner: Any, sample: Callable[[Any], None] | None, *, rtol: float, atol: float) -> Any:
+def _reset(runner: Any, sample: Callable[[Any], None] | None, *, rtol: float | None,
+           atol: float | None) -> Any:
     runner.resetToOrigin()
     if sample is not None:
         sample(runner)
     runner.reset()
-    runner.integrator.relative_tolerance = rtol
-    runner.integrator.absolute_tolerance = atol
+    if rtol is not None:
+        runner.integrator.relative_tolerance = rtol
+    if atol is not None:
+        runner.integrator.absolute_tolerance = atol
     return runner
 
 
@@ -137,6 +141,8 @@ def integrate_time_course(runner: Any, model: Model, scenario: Scenario | None,
     the row holds the state just before the phase's changes."""
     t_end = float(times[-1])
     phases = [p for p in (scenario.phases if scenario else ()) if p.start < t_end]
+    if not phases:
+        return _integrate(runner, times, scenario)
     bounds = [0.0] + [p.start for p in phases] + [t_end]
     blocks = []
     for index, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):

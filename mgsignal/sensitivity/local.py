@@ -1,0 +1,257 @@
+"""Local sensitivities: how outputs respond to small changes of parameters, over time and at
+steady state, and the control coefficients of metabolic control analysis.
+
+Definitions (``p`` a settable id, ``y`` an output, ``v_j`` the rate of reaction ``j``):
+
+* scaled sensitivity (response coefficient) ``d ln y / d ln p = (p / y) dy/dp``; unscaled
+  ``dy/dp``. A change of ``p`` is a change of the model's own value: it is set before the
+  scenario's pre-equilibration and changes, so initial assignments (bound forms, conserved
+  totals) follow it, and a scenario that sets ``p`` itself overrides it.
+* control coefficient ``C^y_j = d ln y / d ln lambda_j`` at steady state, where ``lambda_j``
+  multiplies the rate law of reaction ``j``. For a species ``y`` it is a concentration control
+  coefficient, for a reaction a flux control coefficient. Summation theorems: the
+  concentration control coefficients of a species sum to 0 and the flux control coefficients
+  of a reaction sum to 1 over all reactions.
+
+Sensitivities to parameters are central differences of whole runs; control coefficients are
+computed from elasticities and the stoichiometry (``C = -L (N_r E L)^-1 N_r`` scaled), which is
+independent of those differences (see :mod:`mgsignal.sensitivity.runs` for why libroadrunner's
+own MCA and forward sensitivities are not used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libsbml
+import numpy as np
+import pandas as pd
+
+from ..ensemble.samples import default_values
+from ..errors import InvalidInputError
+from ..model import Model
+from ..provenance import provenance
+from ..scenario import Scenario
+from ..simulate import DEFAULT_ATOL
+from .runs import linearize_steady_state, steady_state_rows, time_course_rows
+
+#: physical constants: never varied by ``parameters="all"``
+PHYSICAL_CONSTANTS = ("faraday", "R_gas", "z_Mg")
+#: a reaction rate below this fraction of the largest rate counts as zero (no flux to scale by)
+ZERO_FLUX = 1e-8
+
+
+def model_parameters(model: Model) -> list[str]:
+    """The ids that ``parameters="all"`` stands for: the model's constant global parameters
+    except the physical constants (:data:`PHYSICAL_CONSTANTS`)."""
+    return [pid for pid in model.parameters if pid not in PHYSICAL_CONSTANTS]
+
+
+def resolve_parameters(model: Model, parameters: str | Sequence[str]) -> list[str]:
+    """``"all"`` -> :func:`model_parameters`; otherwise the given settable ids, checked."""
+    if isinstance(parameters, str):
+        if parameters != "all":
+            raise InvalidInputError(f"parameters must be 'all' or a list of ids, got {parameters!r}")
+        return model_parameters(model)
+    ids = list(parameters)
+    if not ids or len(set(ids)) != len(ids):
+        raise InvalidInputError(f"give at least one parameter id, each once; got {ids}")
+    model.check_ids(ids, settable=True)
+    return ids
+
+
+def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *,
+                               parameters: str | Sequence[str] = "all", outputs: Sequence[str] | None = None,
+                               scaled: bool = True, step: float = 1e-4) -> pd.DataFrame:
+    """Sensitivities of steady-state outputs to parameters.
+
+    Args:
+        model: from :func:`mgsignal.load_model`.
+        scenario: its final condition sets the steady state (as in :func:`mgsignal.steady_state`).
+        parameters: ``"all"`` (see :func:`model_parameters`) or settable ids (parameters,
+            species such as transporter expression levels, compartments).
+        outputs: output ids; default: the non-boundary species and the readouts.
+        scaled: ``d ln y / d ln p`` (True) or ``dy/dp`` (False).
+        step: relative step of the central differences (absolute when ``p`` is 0).
+
+    Returns:
+        A DataFrame, outputs (index ``output``) x parameters (columns ``parameter``). Scaled
+        sensitivities of outputs that are zero at steady state (at or below the solver's
+        absolute tolerance) are NaN. ``.attrs`` holds provenance, the steady-state values and
+        the parameter values.
+
+    Raises:
+        SteadyStateError: when a perturbed steady state is not found.
+    """
+    ids, outputs = resolve_parameters(model, parameters), _outputs(model, outputs)
+    base, deltas, rows = _central_rows(model, ids, step)
+    values = steady_state_rows(model, scenario, ids=ids, rows=rows, outputs=outputs)
+    derivative = (values[1::2] - values[2::2]).T / (2 * deltas)  # outputs x parameters
+    table = pd.DataFrame(_scale(derivative, values[0][:, None], base[None, :], scaled=scaled),
+                         index=pd.Index(outputs, name="output"), columns=pd.Index(ids, name="parameter"))
+    table.attrs.update(provenance(model, scenario, scaled=scaled, step=step,
+                                  values=dict(zip(outputs, values[0].tolist())),
+                                  parameter_values=dict(zip(ids, base.tolist()))))
+    return table
+
+
+def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
+                              parameters: str | Sequence[str] = "all", outputs: Sequence[str] | None = None,
+                              t_end: float | None = None, n_points: int = 101, scaled: bool = True,
+                              step: float = 1e-3, rtol: float = 1e-10, atol: float = 1e-14) -> pd.DataFrame:
+    """Sensitivities of outputs to parameters along a time course.
+
+    Args:
+        model, scenario: as for :func:`mgsignal.simulate` (pre-equilibration and phases apply).
+        parameters: ``"all"`` or settable ids.
+        outputs: output ids; default: the non-boundary species and the readouts.
+        t_end: end time in seconds (default: the scenario's ``duration``).
+        n_points: output times, evenly spaced from 0 to ``t_end``.
+        scaled: ``d ln y(t) / d ln p`` (True) or ``dy(t)/dp`` (False).
+        step: relative step of the central differences (absolute when ``p`` is 0).
+        rtol, atol: integrator tolerances, tighter than a plain simulation's so that the
+            differences are not integration noise.
+
+    Returns:
+        A DataFrame with a (``output``, ``time``) MultiIndex and one column per parameter, so
+        ``table.loc["Mg_c"]`` is time x parameters. Scaled sensitivities where the output is
+        zero (at or below ``atol``) are NaN. ``.attrs`` holds provenance and settings.
+    """
+    ids, outputs = resolve_parameters(model, parameters), _outputs(model, outputs)
+    t_end = t_end if t_end is not None else (scenario.duration if scenario else None)
+    if t_end is None or not t_end > 0:
+        raise InvalidInputError(f"t_end must be a positive number of seconds (or the scenario must set a duration), got {t_end!r}")
+    if n_points < 2:
+        raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
+    times = np.linspace(0.0, t_end, n_points)
+    base, deltas, rows = _central_rows(model, ids, step)
+    values = time_course_rows(model, scenario, ids=ids, rows=rows, outputs=outputs, times=times,
+                              rtol=rtol, atol=atol)  # rows x times x outputs
+    derivative = (values[1::2] - values[2::2]) / (2 * deltas[:, None, None])  # parameters x times x outputs
+    derivative = derivative.transpose(2, 1, 0).reshape(len(outputs) * len(times), len(ids))
+    reference = values[0].T.reshape(-1, 1)  # outputs x times, flattened like the rows
+    index = pd.MultiIndex.from_product([outputs, times], names=["output", "time"])
+    table = pd.DataFrame(_scale(derivative, reference, base[None, :], scaled=scaled, zero=atol),
+                         index=index, columns=pd.Index(ids, name="parameter"))
+    table.attrs.update(provenance(model, scenario, scaled=scaled, step=step, t_end=t_end,
+                                  tolerances={"rtol": rtol, "atol": atol},
+                                  parameter_values=dict(zip(ids, base.tolist()))))
+    return table
+
+
+def control_coefficients(model: Model, scenario: Scenario | None = None, *,
+                         outputs: Sequence[str] | None = None) -> pd.DataFrame:
+    """Scaled control coefficients at the steady state of a scenario's final condition.
+
+    Args:
+        model, scenario: as for :func:`mgsignal.steady_state`.
+        outputs: floating species (concentration control coefficients), reactions (flux
+            control coefficients) and rules that depend on species only (readouts such as
+            ``Mg_tot_c``); default: all of these. Rules that read reaction rates (e.g.
+            ``J_pm_net``) are not supported: their direct dependence on a rate multiplier is
+            not available from the compiled model.
+
+    Returns:
+        A DataFrame, outputs (index ``output``) x reactions (columns ``reaction``):
+        ``d ln y / d ln lambda_j`` with ``lambda_j`` multiplying the rate of reaction ``j``.
+        Rows of outputs that are zero at steady state (reactions carrying less than
+        :data:`ZERO_FLUX` of the largest rate, e.g. binding reactions at equilibrium or a
+        transporter that is not expressed) are NaN; a reaction without flux has zero
+        coefficients in its column. ``.attrs`` holds provenance, the steady-state values
+        and the rates.
+
+    Raises:
+        SteadyStateError: when the steady state is not found.
+    """
+    unsupported = _rules_reading_rates(model)
+    species_ids = [s for s in model.species if s not in model.boundary_species]
+    rules = [r for r in model.readouts + model.intermediates if r not in unsupported]
+    if outputs is None:
+        outputs = species_ids + rules + list(model.reactions)
+    outputs = list(outputs)
+    for sid in outputs:
+        if sid not in species_ids and sid not in rules and sid not in model.reactions:
+            model.check_ids([sid])  # unknown ids get the did-you-mean error
+            raise InvalidInputError(f"no control coefficients for {sid!r}: give floating species, reactions "
+                                    "or rules that depend on species only")
+    linear = linearize_steady_state(model, scenario, outputs=[o for o in outputs if o in rules])
+    if not linear.reactions:
+        raise InvalidInputError(f"model {model.name!r} has no reactions")
+    rates, reduced, link = linear.rates, linear.reduced_stoichiometry, linear.link
+    jacobian = reduced @ linear.elasticities @ link
+    independent = -np.linalg.solve(jacobian, reduced * rates[None, :])  # per unit relative rate change
+    amounts = link @ independent  # species x reactions
+    fluxes = linear.elasticities @ amounts + np.diag(rates)
+    rules_change = linear.output_gradients @ amounts
+    zero_flux = ZERO_FLUX * float(np.max(np.abs(rates)))
+    rows = []
+    for sid in outputs:
+        if sid in linear.reactions:
+            k = linear.reactions.index(sid)
+            rows.append(fluxes[k] / rates[k] if abs(rates[k]) > zero_flux else np.full(len(rates), np.nan))
+        elif sid in linear.species:
+            k = linear.species.index(sid)
+            rows.append(amounts[k] / linear.amounts[k] if abs(linear.amounts[k]) > 0 else np.full(len(rates), np.nan))
+        else:
+            k = linear.outputs.index(sid)
+            value = linear.output_values[k]
+            rows.append(rules_change[k] / value if abs(value) > DEFAULT_ATOL else np.full(len(rates), np.nan))
+    table = pd.DataFrame(np.array(rows), index=pd.Index(outputs, name="output"),
+                         columns=pd.Index(linear.reactions, name="reaction"))
+    table.attrs.update(provenance(model, scenario, rates=dict(zip(linear.reactions, rates.tolist())),
+                                  values=dict(zip(linear.outputs, linear.output_values.tolist()))))
+    return table
+
+
+def _central_rows(model: Model, ids: list[str], step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(base values, steps, rows): rows are base, then base +- step for each id in turn."""
+    if not 0 < step < 0.5:
+        raise InvalidInputError(f"step must be a small positive fraction, got {step}")
+    defaults = default_values(model, ids)
+    base = np.array([defaults[sid] for sid in ids], dtype=float)
+    deltas = np.where(base != 0, step * np.abs(base), step)
+    rows = [base]
+    for j in range(len(ids)):
+        for sign in (1.0, -1.0):
+            row = base.copy()
+            row[j] += sign * deltas[j]
+            rows.append(row)
+    return base, deltas, np.array(rows)
+
+
+def _scale(derivative: np.ndarray, reference: np.ndarray, parameter: np.ndarray, *, scaled: bool,
+           zero: float = DEFAULT_ATOL) -> np.ndarray:
+    """``dy/dp``, or ``(p / y) dy/dp`` with NaN where ``|y| <= zero``."""
+    if not scaled:
+        return derivative
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = derivative * parameter / reference
+    return np.where(np.abs(reference) > zero, result, np.nan)
+
+
+def _outputs(model: Model, outputs: Sequence[str] | None) -> list[str]:
+    if outputs is None:
+        return [s for s in model.species if s not in model.boundary_species] + list(model.readouts)
+    ids = list(outputs)
+    if not ids:
+        raise InvalidInputError("give at least one output id")
+    model.check_ids(ids)
+    return ids
+
+
+def _rules_reading_rates(model: Model) -> set[str]:
+    """Ids of assignment rules whose formula reads a reaction rate, directly or via other rules."""
+    document = libsbml.readSBMLFromString(model.sbml)
+    names: dict[str, set[str]] = {}
+    for rule in document.getModel().getListOfRules():
+        if rule.isAssignment() and rule.getMath() is not None:
+            nodes = rule.getMath().getListOfNodes()
+            names[rule.getVariable()] = {nodes.get(i).getName() for i in range(nodes.getSize())
+                                         if nodes.get(i).isName()}
+    reading = set(model.reactions)
+    changed = True
+    while changed:
+        found = {rid for rid, used in names.items() if rid not in reading and used & reading}
+        reading |= found
+        changed = bool(found)
+    return reading - set(model.reactions)
