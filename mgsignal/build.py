@@ -53,14 +53,18 @@ def validate_file(path: str | Path) -> list[str]:
     """Check an Antimony or SBML file; return one line per problem (empty when valid).
 
     A file whose name ends in ``.ant`` or ``.txt`` is read as Antimony and built as by
-    :func:`build_sbml`; anything else is read as SBML.
+    :func:`build_sbml`, a ``.toml`` file as a composite description; anything else as SBML.
     """
     path = Path(path)
     if not path.is_file():
         return [f"{path}: no such file"]
-    if path.suffix in {".ant", ".txt"}:
+    if path.suffix in {".ant", ".txt", ".toml"}:
         try:
-            build_sbml(path)
+            if path.suffix == ".toml":
+                from .compose import build_composite
+                build_composite(path)
+            else:
+                build_sbml(path)
         except ModelBuildError as error:
             return error.problems
         return []

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .build import build_sbml, validate_file
+from .build import validate_file
 from .errors import MgSignalError
-from .model import available_models, load_model, models_dir
+from .model import available_models, build_model_sbml, load_model, model_source, models_dir
 from .parameters import read_parameter_table
 from .scenario import available_scenarios, load_scenario
 from .simulate import simulate, steady_state
@@ -37,13 +37,12 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--model", "model_name", default="mg_transport", show_default=True, help="Model name or .ant/.xml file.")
+@click.option("--model", "model_name", default=None, help="Model name or file (default: the scenario's model, else mg_transport).")
 @click.option("--scenario", "scenario_name", default="hypomagnesaemia", show_default=True, help="Scenario name or .toml file.")
 @click.option("--out", "out_dir", default="mgsignal-output", show_default=True, type=click.Path(file_okay=False), help="Folder for the CSV and the figure.")
-def run(model_name: str, scenario_name: str, out_dir: str) -> None:
+def run(model_name: str | None, scenario_name: str, out_dir: str) -> None:
     """Main job: the default steady state, then a scenario's time course (table and figure)."""
-    model = load_model(model_name)
-    scenario = load_scenario(scenario_name)
+    model, scenario = _model_and_scenario(model_name, scenario_name)
     state = steady_state(model)
     click.echo(f"Model {model.name} (sha256 {model.sha256[:12]}): default steady state\n")
     click.echo(_steady_state_table(state).to_string())
@@ -66,18 +65,18 @@ def run(model_name: str, scenario_name: str, out_dir: str) -> None:
 
 
 @main.command("simulate")
-@click.argument("model_name", default="mg_transport")
+@click.argument("model_name", required=False)
 @click.option("--scenario", "scenario_name", default=None, help="Scenario name or .toml file.")
 @click.option("--t-end", type=float, default=None, help="End time in seconds (default: the scenario's duration).")
 @click.option("--points", type=int, default=101, show_default=True, help="Number of output times.")
 @click.option("--output", "outputs", multiple=True, help="Id to report (repeat); default: species and readouts.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Write the table to this CSV file.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None, help="Save a figure of the outputs here.")
-def simulate_command(model_name: str, scenario_name: str | None, t_end: float | None, points: int,
+def simulate_command(model_name: str | None, scenario_name: str | None, t_end: float | None, points: int,
                      outputs: tuple[str, ...], csv_path: str | None, plot_path: str | None) -> None:
-    """Simulate MODEL_NAME (a shipped model or a file) and print the time course."""
-    model = load_model(model_name)
-    scenario = load_scenario(scenario_name) if scenario_name else None
+    """Simulate MODEL_NAME (a shipped model or a file; default: the scenario's model, else
+    mg_transport) and print the time course."""
+    model, scenario = _model_and_scenario(model_name, scenario_name)
     table = simulate(model, scenario, t_end=t_end, n_points=points, outputs=list(outputs) or None)
     click.echo(table.to_string(float_format=lambda v: f"{v:.6g}"))
     if csv_path:
@@ -88,12 +87,11 @@ def simulate_command(model_name: str, scenario_name: str | None, t_end: float | 
 
 
 @main.command("steady-state")
-@click.argument("model_name", default="mg_transport")
+@click.argument("model_name", required=False)
 @click.option("--scenario", "scenario_name", default=None, help="Scenario name or .toml file (its final condition).")
-def steady_state_command(model_name: str, scenario_name: str | None) -> None:
-    """Print the steady state of MODEL_NAME (species and readouts)."""
-    model = load_model(model_name)
-    scenario = load_scenario(scenario_name) if scenario_name else None
+def steady_state_command(model_name: str | None, scenario_name: str | None) -> None:
+    """Print the steady state of MODEL_NAME (species and readouts; default model as for simulate)."""
+    model, scenario = _model_and_scenario(model_name, scenario_name)
     state = steady_state(model, scenario)
     frame = pd.DataFrame({"value": state, "unit": [model.units.get(i, "") for i in state.index]})
     click.echo(frame.to_string(float_format=lambda v: f"{v:.6g}"))
@@ -115,9 +113,12 @@ def validate(files: tuple[str, ...]) -> None:
 @click.argument("model_name", default="mg_transport")
 def parameters(model_name: str) -> None:
     """Print the value, unit and source of every parameter of a shipped model (TSV)."""
-    if model_name not in available_models():
-        load_model(model_name)  # raises the did-you-mean error
-    table = read_parameter_table(models_dir() / f"{model_name}.ant")
+    source = model_source(model_name)  # raises the did-you-mean error
+    if source.suffix == ".toml":
+        from .compose import composite_parameter_table
+        table = composite_parameter_table(source)
+    else:
+        table = read_parameter_table(source)
     click.echo(table.to_csv(sep="\t", index=False), nl=False)
 
 
@@ -134,7 +135,7 @@ def build(check: bool) -> None:
     """Regenerate the SBML file beside each shipped Antimony module."""
     stale = []
     for name in available_models():
-        sbml = build_sbml(models_dir() / f"{name}.ant")
+        sbml = build_model_sbml(model_source(name))
         target = models_dir() / f"{name}.xml"
         if not target.is_file() or target.read_text(encoding="utf-8") != sbml:
             stale.append(target)
@@ -144,6 +145,14 @@ def build(check: bool) -> None:
         click.echo(f"{target}: {'out of date' if check else 'written'}")
     if check and stale:
         sys.exit(1)
+
+
+def _model_and_scenario(model_name: str | None, scenario_name: str | None):
+    """Load the scenario (if any) and the model: the one named, else the scenario's, else
+    the transport model."""
+    scenario = load_scenario(scenario_name) if scenario_name else None
+    chosen = model_name or (scenario.model if scenario and scenario.model else "mg_transport")
+    return load_model(chosen), scenario
 
 
 def _steady_state_table(state: pd.Series) -> pd.DataFrame:

@@ -31,8 +31,28 @@ def models_dir() -> Path:
 
 
 def available_models() -> list[str]:
-    """Names of the models shipped with mgsignal (one per Antimony file)."""
-    return sorted(path.stem for path in models_dir().glob("*.ant"))
+    """Names of the models shipped with mgsignal: one per Antimony module (``*.ant``) and one
+    per composite description (``*.toml``)."""
+    return sorted(path.stem for pattern in ("*.ant", "*.toml") for path in models_dir().glob(pattern))
+
+
+def model_source(name: str) -> Path:
+    """The file a shipped model is built from (its ``.ant`` module or ``.toml`` composite)."""
+    for suffix in (".ant", ".toml"):
+        candidate = models_dir() / f"{name}{suffix}"
+        if candidate.is_file():
+            return candidate
+    raise UnknownIdError(str(name), available_models(), what="model", where="mgsignal")
+
+
+def build_model_sbml(path: Path) -> str:
+    """SBML of a module (``.ant``) or composite (``.toml``) file; SBML files are read as they are."""
+    if path.suffix == ".ant":
+        return build_sbml(path)
+    if path.suffix == ".toml":
+        from .compose import build_composite
+        return build_composite(path)
+    return path.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -104,7 +124,7 @@ def load_model(name_or_path: str | Path = "mg_transport") -> Model:
 
     Args:
         name_or_path: the name of a shipped model (see :func:`available_models`), or the path
-            of an Antimony (``.ant``) or SBML (``.xml``/``.sbml``) file.
+            of an Antimony (``.ant``), composite (``.toml``) or SBML (``.xml``/``.sbml``) file.
 
     Returns:
         A :class:`Model` whose compiled runner is reused by every simulation.
@@ -114,8 +134,7 @@ def load_model(name_or_path: str | Path = "mg_transport") -> Model:
         ModelBuildError: when the model is invalid.
     """
     path = _resolve(name_or_path)
-    sbml = build_sbml(path) if path.suffix == ".ant" else path.read_text(encoding="utf-8")
-    return model_from_sbml(sbml, name=path.stem, source=path)
+    return model_from_sbml(build_model_sbml(path), name=path.stem, source=path)
 
 
 def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None) -> Model:
@@ -133,7 +152,9 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
                        if p.getId() not in rule_targets and p.getConstant())
     rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
     steady_runner = roadrunner.RoadRunner(sbml)
-    steady_runner.conservedMoietyAnalysis = True
+    # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule variables
+    # (seen with the neuron model's membrane potential): only use it for reaction-only models
+    steady_runner.conservedMoietyAnalysis = not any(rule.isRate() for rule in sbml_model.getListOfRules())
     assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
     amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
     return Model(
@@ -193,14 +214,11 @@ def _unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinit
 
 def _resolve(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
-    if path.suffix in {".ant", ".xml", ".sbml"}:
+    if path.suffix in {".ant", ".xml", ".sbml", ".toml"}:
         if not path.is_file():
             raise ModelBuildError([f"{path}: no such file"])
         return path
-    candidate = models_dir() / f"{name_or_path}.ant"
-    if not candidate.is_file():
-        raise UnknownIdError(str(name_or_path), available_models(), what="model", where="mgsignal")
-    return candidate
+    return model_source(str(name_or_path))
 
 
 def _units(sbml_model: libsbml.Model) -> dict[str, str]:

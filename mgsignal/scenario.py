@@ -4,7 +4,9 @@ A scenario never changes a model; the simulation layer starts every run from the
 values and applies, in order:
 
 1. ``preequilibration`` (when not ``None``): these changes, then the state is driven to steady
-   state; that state is the start of the run.
+   state (or, when ``preequilibration_time`` is set, simulated for that long: for models that
+   have no steady state, such as the insulin module with its receptor-synthesis events); that
+   state is the start of the run.
 2. ``changes``: applied at time 0 (to initial values when there is no pre-equilibration, so
    initial assignments that depend on a changed parameter follow it).
 3. each ``Phase`` at its ``start`` time (seconds): its changes are applied to the running state.
@@ -46,6 +48,9 @@ class Scenario:
         preequilibration: changes applied before a steady-state pre-equilibration, or ``None``
             for no pre-equilibration (an empty dict pre-equilibrates at the model defaults).
         duration: suggested simulation length in seconds (used when none is given).
+        preequilibration_time: pre-equilibrate by simulating this many seconds instead of
+            solving for the steady state.
+        model: the model the scenario is written for (the CLI uses it when none is named).
     """
 
     name: str
@@ -54,6 +59,8 @@ class Scenario:
     phases: tuple[Phase, ...] = ()
     preequilibration: dict[str, float] | None = None
     duration: float | None = None
+    preequilibration_time: float | None = None
+    model: str | None = None
 
     def __post_init__(self) -> None:
         starts = [phase.start for phase in self.phases]
@@ -63,8 +70,12 @@ class Scenario:
         for target, value in self.all_changes():
             if not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise InvalidInputError(f"scenario {self.name!r}: value of {target!r} must be a finite number, got {value!r}")
-        if self.duration is not None and not self.duration > 0:
-            raise InvalidInputError(f"scenario {self.name!r}: duration must be > 0 s, got {self.duration!r}")
+        for key in ("duration", "preequilibration_time"):
+            value = getattr(self, key)
+            if value is not None and not value > 0:
+                raise InvalidInputError(f"scenario {self.name!r}: {key} must be > 0 s, got {value!r}")
+        if self.preequilibration_time is not None and self.preequilibration is None:
+            raise InvalidInputError(f"scenario {self.name!r}: preequilibration_time needs a preequilibration table")
 
     def all_changes(self) -> list[tuple[str, float]]:
         """Every (target, value) pair of the scenario, in the order they are applied."""
@@ -87,14 +98,16 @@ class Scenario:
                                 "phases": [{"start": p.start, "changes": dict(p.changes)} for p in self.phases]}
         if self.preequilibration is not None:
             data["preequilibration"] = dict(self.preequilibration)
-        if self.duration is not None:
-            data["duration"] = self.duration
+        for key in ("duration", "preequilibration_time", "model"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return data
 
 
 def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     """Build a :class:`Scenario` from its plain-data (TOML) form; unknown keys are an error."""
-    allowed = {"name", "description", "changes", "phases", "preequilibration", "duration"}
+    allowed = {"name", "description", "changes", "phases", "preequilibration", "duration", "preequilibration_time",
+               "model"}
     extra = set(data) - allowed
     if extra:
         raise InvalidInputError(f"scenario keys {sorted(extra)} are not known; allowed: {sorted(allowed)}")
@@ -106,7 +119,10 @@ def scenario_from_dict(data: dict[str, Any]) -> Scenario:
     return Scenario(name=str(data["name"]), description=str(data.get("description", "")),
                     changes=dict(data.get("changes", {})), phases=phases,
                     preequilibration=None if pre is None else dict(pre),
-                    duration=None if data.get("duration") is None else float(data["duration"]))
+                    duration=None if data.get("duration") is None else float(data["duration"]),
+                    preequilibration_time=(None if data.get("preequilibration_time") is None
+                                           else float(data["preequilibration_time"])),
+                    model=None if data.get("model") is None else str(data["model"]))
 
 
 def available_scenarios() -> list[str]:

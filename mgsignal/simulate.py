@@ -20,6 +20,9 @@ from .provenance import provenance
 from .scenario import Scenario, check_scenario
 
 DEFAULT_RTOL = 1e-8
+#: absolute tolerance on amounts. Long basal runs of the insulin module (amounts in ymol and
+#: percent) need 1e-16: with 1e-12 they leave round-off-sized negative states on which CVODE
+#: fails at the next insulin step; the cAMP/PKA module's steady-state search fails with 1e-16.
 DEFAULT_ATOL = 1e-12
 #: relative size of the largest rate of change accepted as a steady state
 STEADY_STATE_TOLERANCE = 1e-9
@@ -102,12 +105,19 @@ def start_run(model: Model, scenario: Scenario | None, *, rtol: float | None, at
         _apply(runner, model, scenario.changes, initial=True)
         return runner
     _apply(runner, model, scenario.preequilibration, initial=True)
+    if scenario.preequilibration_time is not None:
+        # integrate over [-T, 0] so that time (and event state) runs on continuously into the run
+        _integrate(runner, np.array([-scenario.preequilibration_time, 0.0]), scenario)
+        _apply(runner, model, scenario.changes, initial=False)
+        return runner
     steady = start_steady_state(model, scenario.preequilibration, sample=sample)
     solve_steady_state(steady, scenario)
     ids = steady.model.getFloatingSpeciesIds()
     order = np.array([ids.index(sid) for sid in runner.model.getFloatingSpeciesIds()], dtype=np.intp)
     amounts = np.asarray(steady.model.getFloatingSpeciesAmounts(), dtype=float)[order]
     runner.model.setFloatingSpeciesAmounts(np.arange(order.size, dtype=np.int32), amounts)
+    for sid in runner.getRateRuleIds():  # states that are not species (e.g. a membrane potential)
+        runner[sid] = steady[sid]
     _apply(runner, model, scenario.changes, initial=False)
     return runner
 
@@ -208,6 +218,8 @@ def solve_steady_state(runner: Any, scenario: Scenario | None) -> None:
             except RuntimeError as error:
                 reason = f"integration towards it failed: {_first_line(error)}"
                 break
+            if _is_steady(runner):
+                return
         try:
             runner.steadyState()
         except RuntimeError as error:
@@ -225,7 +237,8 @@ def _is_steady(runner: Any) -> bool:
     named = runner.getRatesOfChangeNamedArray()
     rates = np.asarray(named, dtype=float).ravel()
     states = np.array([runner[name.rstrip("'")] for name in named.colnames], dtype=float)
-    if not (np.all(np.isfinite(rates)) and np.all(states > -1e-12)):
+    species = np.asarray(runner.model.getFloatingSpeciesAmounts(), dtype=float)
+    if not (np.all(np.isfinite(rates)) and np.all(species > -1e-12)):  # rate-rule states may be negative
         return False
     scale = np.maximum(np.abs(states), 1e-9)
     return bool(np.max(np.abs(rates) / scale, initial=0.0) < STEADY_STATE_TOLERANCE)

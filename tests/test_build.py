@@ -8,14 +8,14 @@ import libsbml
 import pytest
 
 import mgsignal as mg
-from mgsignal.model import available_models, models_dir
+from mgsignal.model import available_models, build_model_sbml, model_source, models_dir
 
 MODELS = available_models()
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_every_model_builds_with_zero_errors_and_zero_warnings(name):
-    sbml = mg.build_sbml(models_dir() / f"{name}.ant")  # raises on any problem
+    sbml = build_model_sbml(model_source(name))  # raises on any problem
     document = libsbml.readSBMLFromString(sbml)
     assert (document.getLevel(), document.getVersion()) == (3, 2)
     document.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
@@ -27,7 +27,7 @@ def test_every_model_builds_with_zero_errors_and_zero_warnings(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_committed_sbml_is_current(name):
     committed = (models_dir() / f"{name}.xml").read_text(encoding="utf-8")
-    assert committed == mg.build_sbml(models_dir() / f"{name}.ant"), \
+    assert committed == build_model_sbml(model_source(name)), \
         f"models/{name}.xml is out of date: run `mgsignal build`"
 
 

@@ -6,7 +6,8 @@ import libsbml
 import pytest
 
 import mgsignal as mg
-from mgsignal.model import available_models, models_dir
+from mgsignal.compose import composite_parameter_table
+from mgsignal.model import available_models, model_source, models_dir
 from mgsignal.parameters import missing_sources, read_parameter_table
 
 MODELS = available_models()
@@ -31,9 +32,14 @@ def _values_needing_sources(name: str) -> dict[str, tuple[float, str]]:
     return values
 
 
+def _table(name: str):
+    source = model_source(name)
+    return composite_parameter_table(source) if source.suffix == ".toml" else read_parameter_table(source)
+
+
 @pytest.mark.parametrize("name", MODELS)
 def test_every_value_has_a_source(name):
-    table = read_parameter_table(models_dir() / f"{name}.ant")
+    table = _table(name)
     assert missing_sources(table) == []
     needed = _values_needing_sources(name)
     unsourced = sorted(set(needed) - set(table["id"]))
@@ -42,7 +48,7 @@ def test_every_value_has_a_source(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_table_values_and_units_are_those_of_the_sbml(name):
-    table = read_parameter_table(models_dir() / f"{name}.ant").set_index("id")
+    table = _table(name).set_index("id")
     for sid, (value, unit) in _values_needing_sources(name).items():
         assert table.loc[sid, "value"] == pytest.approx(value, rel=1e-12, abs=0), sid
         if unit and table.loc[sid, "unit"]:

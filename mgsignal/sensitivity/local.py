@@ -32,13 +32,15 @@ from ..errors import InvalidInputError
 from ..model import Model
 from ..provenance import provenance
 from ..scenario import Scenario
-from ..simulate import DEFAULT_ATOL
 from .runs import linearize_steady_state, steady_state_rows, time_course_rows
 
 #: physical constants: never varied by ``parameters="all"``
 PHYSICAL_CONSTANTS = ("faraday", "R_gas", "z_Mg")
 #: a reaction rate below this fraction of the largest rate counts as zero (no flux to scale by)
 ZERO_FLUX = 1e-8
+#: an output of at most this magnitude counts as zero: it has no scaled sensitivity (a net flux
+#: at steady state is zero up to solver noise of ~1e-12 in the model's units)
+ZERO = 1e-9
 
 
 def model_parameters(model: Model) -> list[str]:
@@ -62,7 +64,7 @@ def resolve_parameters(model: Model, parameters: str | Sequence[str]) -> list[st
 
 def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *,
                                parameters: str | Sequence[str] = "all", outputs: Sequence[str] | None = None,
-                               scaled: bool = True, step: float = 1e-4) -> pd.DataFrame:
+                               scaled: bool = True, step: float = 1e-4, zero: float = ZERO) -> pd.DataFrame:
     """Sensitivities of steady-state outputs to parameters.
 
     Args:
@@ -73,11 +75,11 @@ def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *
         outputs: output ids; default: the non-boundary species and the readouts.
         scaled: ``d ln y / d ln p`` (True) or ``dy/dp`` (False).
         step: relative step of the central differences (absolute when ``p`` is 0).
+        zero: outputs of at most this magnitude count as zero (e.g. net fluxes at steady
+            state): their scaled sensitivities are NaN.
 
     Returns:
-        A DataFrame, outputs (index ``output``) x parameters (columns ``parameter``). Scaled
-        sensitivities of outputs that are zero at steady state (at or below the solver's
-        absolute tolerance) are NaN. ``.attrs`` holds provenance, the steady-state values and
+        A DataFrame, outputs (index ``output``) x parameters (columns ``parameter``). ``.attrs`` holds provenance, the steady-state values and
         the parameter values.
 
     Raises:
@@ -87,7 +89,7 @@ def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *
     base, deltas, rows = _central_rows(model, ids, step)
     values = steady_state_rows(model, scenario, ids=ids, rows=rows, outputs=outputs)
     derivative = (values[1::2] - values[2::2]).T / (2 * deltas)  # outputs x parameters
-    table = pd.DataFrame(_scale(derivative, values[0][:, None], base[None, :], scaled=scaled),
+    table = pd.DataFrame(_scale(derivative, values[0][:, None], base[None, :], scaled=scaled, zero=zero),
                          index=pd.Index(outputs, name="output"), columns=pd.Index(ids, name="parameter"))
     table.attrs.update(provenance(model, scenario, scaled=scaled, step=step,
                                   values=dict(zip(outputs, values[0].tolist())),
@@ -98,7 +100,8 @@ def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *
 def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
                               parameters: str | Sequence[str] = "all", outputs: Sequence[str] | None = None,
                               t_end: float | None = None, n_points: int = 101, scaled: bool = True,
-                              step: float = 1e-3, rtol: float = 1e-10, atol: float = 1e-14) -> pd.DataFrame:
+                              step: float = 1e-3, rtol: float = 1e-10, atol: float = 1e-14,
+                              zero: float = ZERO) -> pd.DataFrame:
     """Sensitivities of outputs to parameters along a time course.
 
     Args:
@@ -111,11 +114,11 @@ def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
         step: relative step of the central differences (absolute when ``p`` is 0).
         rtol, atol: integrator tolerances, tighter than a plain simulation's so that the
             differences are not integration noise.
+        zero: outputs of at most this magnitude count as zero: no scaled sensitivity (NaN).
 
     Returns:
         A DataFrame with a (``output``, ``time``) MultiIndex and one column per parameter, so
-        ``table.loc["Mg_c"]`` is time x parameters. Scaled sensitivities where the output is
-        zero (at or below ``atol``) are NaN. ``.attrs`` holds provenance and settings.
+        ``table.loc["Mg_c"]`` is time x parameters. ``.attrs`` holds provenance and settings.
     """
     ids, outputs = resolve_parameters(model, parameters), _outputs(model, outputs)
     t_end = t_end if t_end is not None else (scenario.duration if scenario else None)
@@ -131,7 +134,7 @@ def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
     derivative = derivative.transpose(2, 1, 0).reshape(len(outputs) * len(times), len(ids))
     reference = values[0].T.reshape(-1, 1)  # outputs x times, flattened like the rows
     index = pd.MultiIndex.from_product([outputs, times], names=["output", "time"])
-    table = pd.DataFrame(_scale(derivative, reference, base[None, :], scaled=scaled, zero=atol),
+    table = pd.DataFrame(_scale(derivative, reference, base[None, :], scaled=scaled, zero=zero),
                          index=index, columns=pd.Index(ids, name="parameter"))
     table.attrs.update(provenance(model, scenario, scaled=scaled, step=step, t_end=t_end,
                                   tolerances={"rtol": rtol, "atol": atol},
@@ -147,7 +150,7 @@ def control_coefficients(model: Model, scenario: Scenario | None = None, *,
         model, scenario: as for :func:`mgsignal.steady_state`.
         outputs: floating species (concentration control coefficients), reactions (flux
             control coefficients) and rules that depend on species only (readouts such as
-            ``Mg_tot_c``); default: all of these. Rules that read reaction rates (e.g.
+            ``Mg_tot_c``); default: all of these but the unnamed intermediates. Rules that read reaction rates (e.g.
             ``J_pm_net``) are not supported: their direct dependence on a rate multiplier is
             not available from the compiled model.
 
@@ -167,7 +170,7 @@ def control_coefficients(model: Model, scenario: Scenario | None = None, *,
     species_ids = [s for s in model.species if s not in model.boundary_species]
     rules = [r for r in model.readouts + model.intermediates if r not in unsupported]
     if outputs is None:
-        outputs = species_ids + rules + list(model.reactions)
+        outputs = species_ids + [r for r in model.readouts if r in rules] + list(model.reactions)
     outputs = list(outputs)
     for sid in outputs:
         if sid not in species_ids and sid not in rules and sid not in model.reactions:
@@ -195,7 +198,7 @@ def control_coefficients(model: Model, scenario: Scenario | None = None, *,
         else:
             k = linear.outputs.index(sid)
             value = linear.output_values[k]
-            rows.append(rules_change[k] / value if abs(value) > DEFAULT_ATOL else np.full(len(rates), np.nan))
+            rows.append(rules_change[k] / value if abs(value) > ZERO else np.full(len(rates), np.nan))
     table = pd.DataFrame(np.array(rows), index=pd.Index(outputs, name="output"),
                          columns=pd.Index(linear.reactions, name="reaction"))
     table.attrs.update(provenance(model, scenario, rates=dict(zip(linear.reactions, rates.tolist())),
@@ -220,7 +223,7 @@ def _central_rows(model: Model, ids: list[str], step: float) -> tuple[np.ndarray
 
 
 def _scale(derivative: np.ndarray, reference: np.ndarray, parameter: np.ndarray, *, scaled: bool,
-           zero: float = DEFAULT_ATOL) -> np.ndarray:
+           zero: float) -> np.ndarray:
     """``dy/dp``, or ``(p / y) dy/dp`` with NaN where ``|y| <= zero``."""
     if not scaled:
         return derivative
@@ -245,9 +248,7 @@ def _rules_reading_rates(model: Model) -> set[str]:
     names: dict[str, set[str]] = {}
     for rule in document.getModel().getListOfRules():
         if rule.isAssignment() and rule.getMath() is not None:
-            nodes = rule.getMath().getListOfNodes()
-            names[rule.getVariable()] = {nodes.get(i).getName() for i in range(nodes.getSize())
-                                         if nodes.get(i).isName()}
+            names[rule.getVariable()] = _names(rule.getMath())
     reading = set(model.reactions)
     changed = True
     while changed:
@@ -255,3 +256,10 @@ def _rules_reading_rates(model: Model) -> set[str]:
         reading |= found
         changed = bool(found)
     return reading - set(model.reactions)
+
+
+def _names(node: libsbml.ASTNode) -> set[str]:
+    found = {node.getName()} if node.isName() else set()
+    for i in range(node.getNumChildren()):
+        found |= _names(node.getChild(i))
+    return found

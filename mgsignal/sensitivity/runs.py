@@ -1,10 +1,11 @@
 """The runs behind local sensitivities: the only module of ``mgsignal.sensitivity`` that touches
 libroadrunner.
 
-Every run starts through :func:`mgsignal.simulate.start_run` (``resetToOrigin``, then the
-parameter row, then the scenario's start), so runs never leak into each other or into later
+Every run starts through :func:`mgsignal.simulate.start_run` (time courses) or
+:func:`mgsignal.simulate.start_steady_state` (steady states): ``resetToOrigin``, then the
+parameter row, then the scenario's start, so runs never leak into each other or into later
 simulations. Rows of values are set by index arrays with the ensemble engine's
-:class:`~mgsignal.ensemble.samples.IndexSetter`, exactly as ensemble samples are.
+:class:`~mgsignal.ensemble.samples.RowSetter`, exactly as ensemble samples are.
 
 Why not libroadrunner's own derivatives (libroadrunner 2.10, checked on ``mg_transport``):
 
@@ -31,10 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ensemble.samples import IndexSetter
+from ..ensemble.samples import RowSetter
 from ..model import Model, species_selection
 from ..scenario import Scenario
-from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL, integrate_time_course, solve_steady_state, start_run
+from ..simulate import integrate_time_course, solve_steady_state, start_run, start_steady_state
 
 #: relative step of the central differences of rate laws with respect to species amounts
 ELASTICITY_STEP = 1e-6
@@ -47,13 +48,12 @@ def steady_state_rows(model: Model, scenario: Scenario | None, *, ids: Sequence[
     The steady state is that of the scenario's final condition, found as
     :func:`mgsignal.steady_state` finds it; the row is set before the scenario's changes.
     """
-    setter = IndexSetter.for_columns(model, list(ids))
-    final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
+    setter = RowSetter.for_columns(model, list(ids))
+    changes = scenario.final_changes() if scenario else {}
     selections = [_selection(model, sid) for sid in outputs]
     values = np.empty((len(rows), len(outputs)))
     for k, row in enumerate(np.asarray(rows, dtype=float)):
-        runner = start_run(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-                           sample=lambda r, row=row: setter(r, row))
+        runner = start_steady_state(model, changes, sample=setter.bind(row))
         solve_steady_state(runner, scenario)
         values[k] = [runner[selection] for selection in selections]
     return values
@@ -66,11 +66,11 @@ def time_course_rows(model: Model, scenario: Scenario | None, *, ids: Sequence[s
     Each run is :func:`mgsignal.simulate`'s: the row is set first, then the scenario's
     pre-equilibration, time-0 changes and phases apply.
     """
-    setter = IndexSetter.for_columns(model, list(ids))
+    setter = RowSetter.for_columns(model, list(ids))
     selections = ["time"] + [_selection(model, sid) for sid in outputs]
     values = np.empty((len(rows), len(times), len(outputs)))
     for k, row in enumerate(np.asarray(rows, dtype=float)):
-        runner = start_run(model, scenario, rtol=rtol, atol=atol, sample=lambda r, row=row: setter(r, row))
+        runner = start_run(model, scenario, rtol=rtol, atol=atol, sample=setter.bind(row))
         runner.timeCourseSelections = selections
         values[k] = integrate_time_course(runner, model, scenario, times)[:, 1:]
     return values
@@ -116,8 +116,7 @@ def linearize_steady_state(model: Model, scenario: Scenario | None, *,
     stoichiometry and link matrices are libroadrunner's (conserved-moiety analysis is on for
     every compiled model).
     """
-    final = Scenario(name=scenario.name, changes=scenario.final_changes()) if scenario else None
-    runner = start_run(model, final, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    runner = start_steady_state(model, scenario.final_changes() if scenario else {})
     solve_steady_state(runner, scenario)
     executable = runner.model
     species = tuple(executable.getFloatingSpeciesIds())
