@@ -15,15 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidInputError, SimulationError, SteadyStateError
-from .model import Model, species_selection
+from .model import DEFAULT_ATOL, Model, species_selection
 from .provenance import provenance
 from .scenario import Scenario, check_scenario
 
 DEFAULT_RTOL = 1e-8
-#: absolute tolerance on amounts. Long basal runs of the insulin module (amounts in ymol and
-#: percent) need 1e-16: with 1e-12 they leave round-off-sized negative states on which CVODE
-#: fails at the next insulin step; the cAMP/PKA module's steady-state search fails with 1e-16.
-DEFAULT_ATOL = 1e-12
 #: relative size of the largest rate of change accepted as a steady state
 STEADY_STATE_TOLERANCE = 1e-9
 #: how long (s) to integrate before retrying the steady-state solver
@@ -32,7 +28,7 @@ STEADY_STATE_PRESIMULATION = 1e7
 
 def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | None = None,
              n_points: int = 101, outputs: list[str] | None = None,
-             rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
+             rtol: float = DEFAULT_RTOL, atol: float | None = None) -> pd.DataFrame:
     """Simulate a time course.
 
     Args:
@@ -42,7 +38,7 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         n_points: number of output times, evenly spaced from 0 to ``t_end``.
         outputs: ids to report (species concentrations, readouts, reaction rates, parameters);
             defaults to all species and readouts.
-        rtol, atol: CVODE relative and absolute tolerances.
+        rtol, atol: CVODE relative and absolute tolerances (``atol`` defaults to ``model.atol``).
 
     Returns:
         A DataFrame with a ``time`` index (s) and one column per output id. At a phase start the
@@ -54,6 +50,7 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         SimulationError: the integrator failed; the message names scenario and parameters.
     """
     t_end = _end_time(t_end, scenario)
+    atol = model.atol if atol is None else atol
     if n_points < 2:
         raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
     ids = _outputs(model, outputs)

@@ -3,12 +3,12 @@ its Mg2+/MgATP law is 1 there and follows its formula elsewhere, less Mg2+ means
 and PKA response to the same agonist dose, forskolin and IBMX raise cAMP, and the PKA readout
 scales SLC41A1 by a factor that is 1 at rest.
 
-The published model is run directly with libroadrunner, without conserved-moiety analysis:
-through mgsignal.reference (which turns that analysis on) CVODE stalls on it after t = 1000 s,
-where its IBMX binding constants switch on (CV_TOO_MUCH_WORK at every tolerance tried). Its
-time-switched protocol rules (ligand from t > t_Ladd, propranolol from t > t_propadd) are
-switched by moving t_Ladd and t_propadd at segment boundaries, which leaves every rate unchanged
-inside each segment and keeps the discontinuities out of the integration.
+The published model is run as published through mgsignal.reference, with one rewrite that
+leaves every rate unchanged: its protocol lives in time-switched assignment rules (ligand for
+t > t_Ladd, propranolol for t > t_propadd, IBMX binding for t > 1000 s), and CVODE stalls when it
+has to step across such a switch (CV_TOO_MUCH_WORK at t = 2160 s). So t_Ladd and t_propadd start
+beyond the run and are set to 0 at phase boundaries (T_ISO, T_PROPRANOLOL), and the run is also
+split at 1000 s: every switch then flips between two integrations, never inside one.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import libsbml
 import numpy as np
 import pandas as pd
 import pytest
-import roadrunner
 
 import mgsignal as mg
 from mgsignal.model import models_dir
 from mgsignal.parameters import missing_sources, read_parameter_table
+from mgsignal.reference import Reference, load_reference, simulate_reference
 
 from .conftest import DATA
 
@@ -35,7 +35,7 @@ DOSES = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]  # isoproterenol, uM
 PRE = 1e4  # s of pre-equilibration by simulation (the slowest basal mode, receptor phosphorylation, has 450 s)
 LOW_MG = {"Mg_c": 0.449, "MgATP_c": 4.21}  # mg_transport steady state at extracellular Mg2+ 0.35 mM
 #: our output -> the published model's (both uM or dimensionless)
-COMPARED = {"cAMP": "[cAMP_cell]", "PKAC": "[PKAC_cell]", "AKAR_p_frac": "Ratio_AKARp_AKARtot"}
+COMPARED = {"cAMP": "cAMP_cell", "PKAC": "PKAC_cell", "AKAR_p_frac": "Ratio_AKARp_AKARtot"}
 #: our parameter -> (BIOMD0000000165 parameter or species, factor from its value to ours)
 PARAMETERS = {
     "kf_iso_b1AR": ("bind_L_b1AR_Kf", 1), "kr_iso_b1AR": ("bind_L_b1AR_Kr", 1),
@@ -75,37 +75,25 @@ def camp() -> mg.Model:
 
 
 @pytest.fixture(scope="module")
-def reference_sbml() -> str:
-    return REFERENCE_FILE.read_text(encoding="utf-8")
+def reference() -> Reference:
+    return load_reference(REFERENCE_FILE)
 
 
-def run_reference(sbml: str, *, iso: float = 0.1, propranolol: bool = True,
+def run_reference(reference: Reference, *, iso: float = 0.1, propranolol: bool = True,
                   drugs_at_t_iso: dict[str, float] | None = None) -> pd.DataFrame:
     """BIOMD0000000165 on a 1 s grid from 0 to T_END: `iso` uM from T_ISO (L_pipette), propranolol
     1 uM from T_PROPRANOLOL (its own pipette value) unless switched off, other species set at T_ISO.
     The caged cAMP is not loaded (its UV flash is the part our module leaves out)."""
-    runner = roadrunner.RoadRunner(sbml)
-    runner.integrator.relative_tolerance = INTEGRATION["rtol"]
-    runner.integrator.maximum_num_steps = 200000
-    cell = runner["cell"]  # states are amounts (umol) in a 0.25 L compartment
-    size = len(runner.integrator.getAbsoluteToleranceVector())
-    runner.integrator.setValue("absolute_tolerance", [INTEGRATION["atol"] * cell] * size)
-    runner["init([DMNB_cAMP_cell])"] = 0.0
-    runner.reset()
-    runner["L_pipette"] = iso
-    runner["t_Ladd"] = runner["t_propadd"] = NEVER
-    switches = {1000.0: {}, T_ISO: {"t_Ladd": 0.0, **{f"[{k}]": v for k, v in (drugs_at_t_iso or {}).items()}},
-                T_PROPRANOLOL: {"t_propadd": 0.0} if propranolol else {}}
-    bounds = [0.0, *switches, T_END]
-    selections = ["time", *COMPARED.values()]
-    blocks = []
-    for t0, t1 in zip(bounds[:-1], bounds[1:]):
-        for key, value in switches.get(t0, {}).items():
-            runner[key] = value
-        block = np.asarray(runner.simulate(t0, t1, int(t1 - t0) + 1, selections=selections))
-        blocks.append(block if t0 == 0.0 else block[1:])
-    data = np.vstack(blocks)
-    return pd.DataFrame(data[:, 1:], index=pd.Index(data[:, 0], name="time"), columns=list(COMPARED))
+    phases = [(1000.0, {}),  # the original's IBMX binding switches on here
+              (T_ISO, {"t_Ladd": 0.0, **(drugs_at_t_iso or {})})]
+    if propranolol:
+        phases.append((T_PROPRANOLOL, {"t_propadd": 0.0}))
+    table = simulate_reference(reference, t_end=T_END, n_points=int(T_END) + 1,
+                               changes={"DMNB_cAMP_cell": 0.0, "L_pipette": iso, "t_Ladd": NEVER,
+                                        "t_propadd": NEVER},
+                               phases=phases, outputs=list(COMPARED.values()), **INTEGRATION)
+    assert table.attrs["time_unit_seconds"] == 1.0
+    return table.rename(columns={original: ours for ours, original in COMPARED.items()})
 
 
 def run_ours(model: mg.Model, *, iso: float = 0.1, propranolol: bool = True,
@@ -132,17 +120,17 @@ def relative_deviation(ours: pd.DataFrame, theirs: pd.DataFrame, *, since: float
 
 # ------------------------------------------------------------------ reproduction of BIOMD0000000165
 
-def test_reproduces_the_published_protocol(camp, reference_sbml):
+def test_reproduces_the_published_protocol(camp, reference):
     scenario = mg.load_scenario("camp_saucerman2006")
     assert [(p.start, p.changes) for p in scenario.phases] == [
         (T_ISO, {"iso_applied": 0.1}), (T_PROPRANOLOL, {"propranolol_applied": 1.0})]
     ours = mg.simulate(camp, scenario, n_points=int(T_END) + 1, outputs=list(COMPARED), **INTEGRATION)
-    theirs = run_reference(reference_sbml)
+    theirs = run_reference(reference)
     np.testing.assert_allclose(ours.index.to_numpy(), theirs.index.to_numpy())
     whole = relative_deviation(ours, theirs)
     agonist = relative_deviation(ours[ours.index < T_PROPRANOLOL], theirs[theirs.index < T_PROPRANOLOL])
-    assert whole.max() < AGREEMENT, whole.to_dict()
-    assert agonist.max() < 1e-6, agonist.to_dict()  # before propranolol the two models are the same
+    assert whole.max() < 1e-4 < AGREEMENT, whole.to_dict()  # measured 5e-5, after propranolol
+    assert agonist.max() < 1e-8, agonist.to_dict()  # before propranolol the two models are the same
     # a real response: cAMP up ~9-fold, PKA C ~13-fold within 2 min, back down with propranolol
     basal, peak, end = theirs.loc[T_ISO], theirs.loc[T_ISO:T_PROPRANOLOL].max(), theirs.loc[T_END]
     assert peak["cAMP"] > 5 * basal["cAMP"] and peak["PKAC"] > 10 * basal["PKAC"]
@@ -150,12 +138,12 @@ def test_reproduces_the_published_protocol(camp, reference_sbml):
 
 
 @pytest.mark.parametrize("dose", DOSES)
-def test_reproduces_the_isoproterenol_dose_response(camp, reference_sbml, dose):
-    ours, theirs = run_ours(camp, iso=dose), run_reference(reference_sbml, iso=dose)
+def test_reproduces_the_isoproterenol_dose_response(camp, reference, dose):
+    ours, theirs = run_ours(camp, iso=dose), run_reference(reference, iso=dose)
     deviation = relative_deviation(ours, theirs, since=T_ISO)
     assert deviation.max() < AGREEMENT, deviation.to_dict()
     peaks = ours.loc[T_ISO:T_PROPRANOLOL, list(COMPARED)].max() / theirs.loc[T_ISO:T_PROPRANOLOL].max()
-    np.testing.assert_allclose(peaks.to_numpy(), 1.0, atol=AGREEMENT)
+    np.testing.assert_allclose(peaks.to_numpy(), 1.0, atol=1e-7)  # far inside the 2 % asked of a reduction
 
 
 def test_the_dose_response_is_graded(camp):
@@ -165,21 +153,22 @@ def test_the_dose_response_is_graded(camp):
 
 
 @pytest.mark.parametrize("drug, published, value", [("fsk", "Fsk_cell", 10.0), ("ibmx", "IBMX_cell", 100.0)])
-def test_reproduces_forskolin_and_ibmx_in_rapid_equilibrium(camp, reference_sbml, drug, published, value):
+def test_reproduces_forskolin_and_ibmx_in_rapid_equilibrium(camp, reference, drug, published, value):
     """Our forskolin and IBMX bind in rapid equilibrium without depletion; the original has
     explicit complexes. Both drugs are set at T_ISO (in the original IBMX binds only after 1000 s)."""
     ours = run_ours(camp, iso=0.0, propranolol=False,
                     drugs_at_t_iso={drug: value, f"{drug}_applied": value})
-    theirs = run_reference(reference_sbml, iso=0.0, propranolol=False, drugs_at_t_iso={published: value})
+    theirs = run_reference(reference, iso=0.0, propranolol=False, drugs_at_t_iso={published: value})
     deviation = relative_deviation(ours, theirs, since=T_ISO)
-    assert deviation.max() < AGREEMENT, deviation.to_dict()
+    assert deviation.max() < 2e-4 < AGREEMENT, deviation.to_dict()  # measured 3e-5 and 7e-5
     assert theirs.loc[T_END, "cAMP"] > 1.3 * theirs.loc[T_ISO, "cAMP"]  # the drug acts
 
 
-def test_the_published_file_has_no_events_and_time_switched_rules(reference_sbml):
+def test_the_published_file_has_no_events_and_time_switched_rules(reference):
     """What the module had to take apart: no events, no fast reactions; the protocol lives in
     time-dependent assignment rules."""
-    model = libsbml.readSBMLFromString(reference_sbml).getModel()
+    assert reference.cleared_fast == () and reference.marked_boundary == ("light_spot_cell",)
+    model = libsbml.readSBMLFromString(REFERENCE_FILE.read_text(encoding="utf-8")).getModel()
     assert model.getNumEvents() == 0
     assert not any(r.isSetFast() and r.getFast() for r in model.getListOfReactions())
     timed = {rule.getVariable() for rule in model.getListOfRules()

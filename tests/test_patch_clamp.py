@@ -16,7 +16,7 @@ from mgsignal.errors import InvalidInputError, UnknownIdError
 from mgsignal.experiments.electrophysiology import ghk_potential
 from mgsignal.experiments.patch_clamp import (ACSF, ACSF_MG_FREE, PIPETTE_SOLUTION, Solution,
                                               agonist_ec50, coincidence_experiment, current_clamp,
-                                              dose_response, excitotoxic_load, plot_current_clamp,
+                                              agonist_dose_response, excitotoxic_load, plot_current_clamp,
                                               plot_iv, voltage_clamp)
 
 SWEEP = np.arange(-100.0, 60.0 + 1e-9, 5.0)  # mV
@@ -122,8 +122,8 @@ def test_aspartate_is_less_potent_than_glutamate(neuron):
     assert ec50_glu == pytest.approx(2.3e-3, rel=0.01)
     assert ec50_asp == pytest.approx(15e-3, rel=0.01)
     assert 5.0 <= ec50_asp / ec50_glu <= 10.0
-    target = dose_response(neuron, agonist="glutamate", concentrations=[3e-3])["I_NMDA_pA"].iloc[0]
-    asp = 10 ** brentq(lambda x: dose_response(neuron, agonist="aspartate", concentrations=[10 ** x])
+    target = agonist_dose_response(neuron, agonist="glutamate", concentrations=[3e-3])["I_NMDA_pA"].iloc[0]
+    asp = 10 ** brentq(lambda x: agonist_dose_response(neuron, agonist="aspartate", concentrations=[10 ** x])
                        ["I_NMDA_pA"].iloc[0] - target, -5.0, -0.5, xtol=1e-6)
     assert asp / 3e-3 >= 5.0
     assert asp / 3e-3 == pytest.approx(ec50_asp / ec50_glu, rel=0.01)  # equal occupancy, equal current

@@ -1,4 +1,6 @@
-"""Virtual measurements of intracellular Mg²⁺: what mag-fura-2, ³¹P NMR and AAS would read.
+"""Virtual experiments: measurements of intracellular Mg²⁺ (mag-fura-2, ³¹P NMR, AAS),
+electrophysiology of the neuron model (voltage and current clamp), and insulin stimulation of
+cells in different Mg²⁺ states.
 
 Experimenters never see a model's state, only a fluorescence ratio, an NMR shift or an
 absorbance. Each method has a forward model (state → reading) and the inversion an
@@ -10,6 +12,15 @@ Constants (value, unit, source) live in ``constants.toml``; read them with
 """
 
 from mgsignal.experiments._common import load_constants
+from mgsignal.experiments.electrophysiology import (ghk_current, ghk_flux, ghk_potential,
+                                                    jahr_stevens_unblocked, kinetic_block_unblocked,
+                                                    nernst_potential, thermal_voltage)
+from mgsignal.experiments.insulin_response import (insulin_dose_response, insulin_scenario,
+                                                   insulin_time_course)
+from mgsignal.experiments.patch_clamp import (ACSF, ACSF_MG_FREE, PIPETTE_SOLUTION, CoincidenceResult, agonist_dose_response,
+                                              Solution, agonist_ec50, coincidence_experiment,
+                                              current_clamp, excitotoxic_load, plot_current_clamp,
+                                              plot_iv, recording_changes, voltage_clamp)
 from mgsignal.experiments.aas import (StandardCurve, aas_absorbance_from_mg,
                                       aas_cell_mg_from_absorbance, aas_solution_mg_from_cell_mg,
                                       fit_standard_curve, simulate_standard_curve)
@@ -23,6 +34,11 @@ from mgsignal.experiments.nmr31p import (gupta_mg_from_shift, gupta_shift_from_f
                                          mgatp_fraction)
 
 __all__ = [
+    "ACSF", "ACSF_MG_FREE", "PIPETTE_SOLUTION", "CoincidenceResult", "Solution", "agonist_dose_response", "agonist_ec50",
+    "coincidence_experiment", "current_clamp", "excitotoxic_load", "ghk_current", "ghk_flux",
+    "ghk_potential", "insulin_dose_response", "insulin_scenario", "insulin_time_course",
+    "jahr_stevens_unblocked", "kinetic_block_unblocked", "nernst_potential", "plot_current_clamp",
+    "plot_iv", "recording_changes", "thermal_voltage", "voltage_clamp",
     "MagFura2Calibration",
     "StandardCurve",
     "aas_absorbance_from_mg",

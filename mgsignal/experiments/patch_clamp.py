@@ -194,7 +194,7 @@ def voltage_clamp(model: Model, *, holding_potentials: Sequence[float] = (-80.0,
     return table
 
 
-def dose_response(model: Model, *, agonist: str, concentrations: Sequence[float],
+def agonist_dose_response(model: Model, *, agonist: str, concentrations: Sequence[float],
                   holding_potential: float = -70.0, bath: Solution | None = ACSF_MG_FREE,
                   pipette: Solution | None = PIPETTE_SOLUTION,
                   changes: Mapping[str, float] | None = None, **options) -> pd.DataFrame:
@@ -218,10 +218,10 @@ def dose_response(model: Model, *, agonist: str, concentrations: Sequence[float]
 
 def agonist_ec50(model: Model, *, agonist: str, saturating: float = 10.0, **options) -> float:
     """Concentration (mM) giving half the NMDA current of a saturating concentration
-    (``saturating`` mM), found by root finding on :func:`dose_response` (voltage clamp at
+    (``saturating`` mM), found by root finding on :func:`agonist_dose_response` (voltage clamp at
     −70 mV in Mg²⁺-free aCSF unless ``options`` say otherwise)."""
     def current(log_c: float) -> float:
-        return float(dose_response(model, agonist=agonist, concentrations=[10.0 ** log_c],
+        return float(agonist_dose_response(model, agonist=agonist, concentrations=[10.0 ** log_c],
                                    **options)["I_NMDA_pA"].iloc[0])
 
     half = current(math.log10(_positive(saturating, "saturating"))) / 2.0

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from ..ensemble import Feature
 from ..ensemble.features import KINDS

@@ -31,7 +31,7 @@ from SALib.sample import sobol as sobol_sample
 
 from ..ensemble import Feature, default_values, run_ensemble
 from ..ensemble.features import DoseResponse, feature_columns
-from ..errors import InvalidInputError, SimulationError
+from ..errors import InvalidInputError, MgSignalError
 from ..model import Model
 from ..scenario import Scenario
 from .local import resolve_parameters
@@ -40,8 +40,9 @@ DISTRIBUTIONS = {"uniform": None, "loguniform": "logunif", "lognormal": "lognorm
 Evaluate = Callable[[np.ndarray], Any]
 
 
-class SampleFailureError(SimulationError):
-    """Some samples gave no value and the method cannot do without them.
+class SampleFailureError(MgSignalError):
+    """Some samples gave no value (a run failed, or a value is not finite) and the method cannot
+    do without them.
 
     Attributes:
         evaluations: the evaluated table (one row per sample; an ``error`` column for models).
@@ -185,6 +186,7 @@ def sobol(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
     Raises:
         SampleFailureError: when any sample failed (the estimator needs all of them).
     """
+    _check_problem(problem)
     if n < 2 or n & (n - 1):
         raise InvalidInputError(f"n must be a power of 2 (Sobol' sequence balance), got {n}")
     X = sobol_sample.sample(dict(problem), n, calc_second_order=calc_second_order, seed=seed)
@@ -236,6 +238,7 @@ def morris(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
     Raises:
         SampleFailureError: when fewer than two trajectories are left.
     """
+    _check_problem(problem)
     if n < 2:
         raise InvalidInputError(f"n (trajectories) must be at least 2, got {n}")
     X = morris_sample.sample(dict(problem), n, num_levels=num_levels, seed=seed)
@@ -285,6 +288,7 @@ def efast(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
     Raises:
         SampleFailureError: when any sample failed (the Fourier analysis needs every point).
     """
+    _check_problem(problem)
     if n <= 4 * m * m:
         raise InvalidInputError(f"eFAST needs n > 4 m^2 = {4 * m * m}, got {n}")
     X = fast_sampler.sample(dict(problem), n, M=m, seed=seed)
@@ -313,6 +317,12 @@ def efast(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
                                   "conf_level": conf_level})
 
 
+def _check_problem(problem: dict) -> None:
+    names = problem.get("names")
+    if not names or problem.get("num_vars") != len(names) or len(problem.get("bounds", ())) != len(names):
+        raise InvalidInputError("a problem needs num_vars, names and bounds of the same length (see problem())")
+
+
 def _relative_range(sid: str, value: float, r: float, distribution: str) -> tuple[float, float]:
     if not r > 0:
         raise InvalidInputError(f"relative range of {sid!r} must be > 0, got {r}")
@@ -331,10 +341,7 @@ def _evaluate(model: Model | Evaluate, problem: dict, X: np.ndarray,
               features: Sequence[Feature | DoseResponse] | None,
               engine: dict) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
     """(samples table, evaluations table, output label -> values in sample order)."""
-    names = list(problem["names"])
-    if len(names) != problem["num_vars"] or len(problem["bounds"]) != len(names):
-        raise InvalidInputError("problem needs num_vars, names and bounds of the same length")
-    samples = pd.DataFrame(X, columns=names, index=pd.RangeIndex(len(X), name="sample"))
+    samples = pd.DataFrame(X, columns=list(problem["names"]), index=pd.RangeIndex(len(X), name="sample"))
     if isinstance(model, Model):
         if not features:
             raise InvalidInputError("give the features to analyse (e.g. Feature('Mg_c', 'steady_state'))")

@@ -104,9 +104,11 @@ def plot_heatmap(matrix: pd.DataFrame, *, title: str = "", colorbar_label: str =
     axis.set_xticks(range(matrix.shape[1]), [str(c) for c in matrix.columns], rotation=45, ha="right", fontsize="small")
     axis.set_yticks(range(matrix.shape[0]), [str(i) for i in matrix.index], fontsize="small")
     if annotate and data.size <= 400:
+        largest = float(np.abs(finite).max()) if finite.size else 0.0
         for (i, j), value in np.ndenumerate(data):
-            if np.isfinite(value):
-                axis.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=6.5)
+            if np.isfinite(value):  # numerical zeros (below 1e-6 of the largest value) print as 0
+                text = "0" if abs(value) < 1e-6 * largest else f"{value:.2g}"
+                axis.text(j, i, text, ha="center", va="center", fontsize=6.5)
     figure.colorbar(image, ax=axis, label=colorbar_label)
     axis.set_title(title)
     figure.tight_layout()
@@ -129,14 +131,14 @@ def plot_sensitivity_time_course(table: pd.DataFrame, output: str, *, top: int |
     scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[time_unit]
     part = table.loc[output]
     order = part.abs().max().sort_values(ascending=False).index
-    figure, axis = plt.subplots(figsize=(7, 3.6))
+    figure, axis = plt.subplots(figsize=(8, 3.6))
     for parameter in order[:top] if top else order:
         axis.plot(part.index / scale, part[parameter], label=(names or {}).get(parameter, parameter))
     axis.axhline(0, color="black", lw=0.5)
     axis.set_xlabel(f"time ({time_unit})")
     axis.set_ylabel("scaled sensitivity" if table.attrs.get("scaled", True) else "sensitivity")
     axis.set_title(output)
-    axis.legend(fontsize="small", loc="best")
+    axis.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5))
     axis.grid(alpha=0.3)
     figure.tight_layout()
     return figure
