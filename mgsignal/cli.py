@@ -147,6 +147,14 @@ def build(check: bool) -> None:
         sys.exit(1)
 
 
+def _register_commands() -> None:
+    from .sensitivity.command import sensitivity
+    main.add_command(sensitivity)
+
+
+_register_commands()
+
+
 def _model_and_scenario(model_name: str | None, scenario_name: str | None):
     """Load the scenario (if any) and the model: the one named, else the scenario's, else
     the transport model."""

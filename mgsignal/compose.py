@@ -29,7 +29,6 @@ import pandas as pd
 
 from .build import build_sbml, sbml_problems
 from .errors import ModelBuildError
-from .model import DEFAULT_ATOL
 from .parameters import read_parameter_table
 
 
@@ -41,7 +40,6 @@ class CompositeSpec:
     modules: tuple[str, ...]
     links: dict[str, str] = field(default_factory=dict)
     description: str = ""
-    atol: float = DEFAULT_ATOL
 
 
 def read_composite(path: str | Path) -> CompositeSpec:
@@ -57,8 +55,7 @@ def read_composite(path: str | Path) -> CompositeSpec:
     if problems:
         raise ModelBuildError(problems)
     return CompositeSpec(name=str(data.get("name", path.stem)), modules=modules, links=links,
-                         description=str(data.get("description", "")),
-                         atol=float(data.get("numerics", {}).get("atol", DEFAULT_ATOL)))
+                         description=str(data.get("description", "")))
 
 
 def build_composite(path: str | Path) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class MgSignalError(Exception):
@@ -55,3 +56,18 @@ class SimulationError(MgSignalError):
 
 class SteadyStateError(SimulationError):
     """No steady state was found."""
+
+
+class SampleFailureError(MgSignalError):
+    """Some samples gave no value (a run failed, or a value is not finite) and the method cannot
+    do without them.
+
+    Attributes:
+        evaluations: the evaluated table (one row per sample; an ``error`` column for models).
+        n_failed: number of samples without a value.
+    """
+
+    def __init__(self, message: str, *, evaluations: Any, n_failed: int):
+        self.evaluations = evaluations
+        self.n_failed = n_failed
+        super().__init__(message)

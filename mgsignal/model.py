@@ -21,9 +21,6 @@ import roadrunner
 from .build import build_sbml
 from .errors import ModelBuildError, UnknownIdError
 
-#: default absolute tolerance on amounts; a composite may set its own (see models/*.toml)
-DEFAULT_ATOL = 1e-12
-
 
 def models_dir() -> Path:
     """The folder holding the Antimony modules and their SBML (installed copy or source tree)."""
@@ -81,8 +78,6 @@ class Model:
         names: display name of every element that has one (for tables and plot labels).
         assigned_species: ids of species whose initial value comes from an initial assignment.
         sha256: hash of the SBML text, recorded in every result's provenance.
-        atol: the absolute integration tolerance time courses use unless told otherwise (a
-            composite description may set it; modules use the package default).
     """
 
     name: str
@@ -101,7 +96,6 @@ class Model:
     names: dict[str, str]
     assigned_species: tuple[str, ...]
     sha256: str
-    atol: float
     runner: Any = field(repr=False, compare=False)
     steady_runner: Any = field(repr=False, compare=False)
 
@@ -140,15 +134,10 @@ def load_model(name_or_path: str | Path = "mg_transport") -> Model:
         ModelBuildError: when the model is invalid.
     """
     path = _resolve(name_or_path)
-    options = {}
-    if path.suffix == ".toml":
-        from .compose import read_composite
-        options["atol"] = read_composite(path).atol
-    return model_from_sbml(build_model_sbml(path), name=path.stem, source=path, **options)
+    return model_from_sbml(build_model_sbml(path), name=path.stem, source=path)
 
 
-def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None,
-                    atol: float = DEFAULT_ATOL) -> Model:
+def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None) -> Model:
     """Compile SBML text into a :class:`Model` (no validation beyond what libsbml needs)."""
     document = libsbml.readSBMLFromString(sbml)
     sbml_model = document.getModel()
@@ -186,7 +175,6 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
                if element.isSetIdAttribute() and element.isSetName()},
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
-        atol=atol,
         runner=roadrunner.RoadRunner(sbml),
         steady_runner=steady_runner,
     )

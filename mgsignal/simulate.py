@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidInputError, SimulationError, SteadyStateError
-from .model import DEFAULT_ATOL, Model, species_selection
+from .model import Model, species_selection
 from .provenance import provenance
 from .scenario import Scenario, check_scenario
 
 DEFAULT_RTOL = 1e-8
+DEFAULT_ATOL = 1e-12
 #: relative size of the largest rate of change accepted as a steady state
 STEADY_STATE_TOLERANCE = 1e-9
 #: how long (s) to integrate before retrying the steady-state solver
@@ -28,7 +29,7 @@ STEADY_STATE_PRESIMULATION = 1e7
 
 def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | None = None,
              n_points: int = 101, outputs: list[str] | None = None,
-             rtol: float = DEFAULT_RTOL, atol: float | None = None) -> pd.DataFrame:
+             rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
     """Simulate a time course.
 
     Args:
@@ -38,7 +39,7 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         n_points: number of output times, evenly spaced from 0 to ``t_end``.
         outputs: ids to report (species concentrations, readouts, reaction rates, parameters);
             defaults to all species and readouts.
-        rtol, atol: CVODE relative and absolute tolerances (``atol`` defaults to ``model.atol``).
+        rtol, atol: CVODE relative and absolute tolerances (``atol`` on every state's amount).
 
     Returns:
         A DataFrame with a ``time`` index (s) and one column per output id. At a phase start the
@@ -50,7 +51,6 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         SimulationError: the integrator failed; the message names scenario and parameters.
     """
     t_end = _end_time(t_end, scenario)
-    atol = model.atol if atol is None else atol
     if n_points < 2:
         raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
     ids = _outputs(model, outputs)
@@ -137,8 +137,18 @@ def _reset(runner: Any, sample: Callable[[Any], None] | None, *, rtol: float | N
     if rtol is not None:
         runner.integrator.relative_tolerance = rtol
     if atol is not None:
-        runner.integrator.absolute_tolerance = atol
+        set_absolute_tolerance(runner, atol)
     return runner
+
+
+def set_absolute_tolerance(runner: Any, atol: float) -> None:
+    """Give every state the same absolute tolerance. A scalar is rescaled by libroadrunner by
+    each state's current value at every ``simulate`` call (libroadrunner issue 1349), so states
+    near zero got tolerances near 1e-47 and CVODE failed after abrupt changes (insulin steps)."""
+    species = (len(runner.getIndependentFloatingSpeciesIds()) if runner.conservedMoietyAnalysis
+               else runner.model.getNumFloatingSpecies())
+    size = species + runner.model.getNumRateRules()
+    runner.integrator.setValue("absolute_tolerance", [float(atol)] * size)
 
 
 def integrate_time_course(runner: Any, model: Model, scenario: Scenario | None,
@@ -205,13 +215,19 @@ def _integrate(runner: Any, grid: np.ndarray, scenario: Scenario | None) -> np.n
 
 
 def solve_steady_state(runner: Any, scenario: Scenario | None) -> None:
-    """Newton solve; if that fails or is not a true steady state, integrate long and retry."""
+    """Newton solve; if that fails or does not give a true steady state, integrate long from
+    the starting state (not from Newton's last iterate) and check, then polish with Newton."""
+    start = np.asarray(runner.model.getFloatingSpeciesAmounts(), dtype=float)
+    rate_states = {sid: runner[sid] for sid in runner.getRateRuleIds()}
     reason = "the state still changes after the Newton solve"
     for attempt in range(2):
         if attempt:
+            runner.model.setFloatingSpeciesAmounts(np.arange(start.size, dtype=np.int32), start)
+            for sid, value in rate_states.items():
+                runner[sid] = value
             try:
-                start = runner.model.getTime()
-                runner.simulate(start, start + STEADY_STATE_PRESIMULATION, 2)
+                time = runner.model.getTime()
+                runner.simulate(time, time + STEADY_STATE_PRESIMULATION, 2)
             except RuntimeError as error:
                 reason = f"integration towards it failed: {_first_line(error)}"
                 break

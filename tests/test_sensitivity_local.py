@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import mgsignal as mg
-from mgsignal.sensitivity import (PHYSICAL_CONSTANTS, control_coefficients, model_parameters,
+from mgsignal.sensitivity import (FIXED_PARAMETERS, control_coefficients, model_parameters,
                                   plot_heatmap, plot_sensitivity_time_course, plot_tornado,
                                   steady_state_sensitivities, time_course_sensitivities)
 
@@ -42,9 +42,9 @@ def _steady_fd(model, pid, value, output, h=1e-3):
 
 def test_all_parameters_are_the_constant_parameters_but_physical_constants(transport):
     ids = model_parameters(transport)
-    assert set(PHYSICAL_CONSTANTS) <= set(transport.parameters)
-    assert not set(ids) & set(PHYSICAL_CONSTANTS)
-    assert set(ids) | set(PHYSICAL_CONSTANTS) == set(transport.parameters)
+    assert set(FIXED_PARAMETERS) <= set(transport.parameters)
+    assert not set(ids) & set(FIXED_PARAMETERS)
+    assert set(ids) | set(FIXED_PARAMETERS) == set(transport.parameters)
 
 
 @pytest.mark.parametrize("pid", ["P_TRPM7", "Vmax_SLC41A1", "K_Mg_SLC41A1", "V_pm", "L_tot_c", "TRPM7"])

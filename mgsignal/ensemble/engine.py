@@ -18,7 +18,7 @@ from ..errors import InvalidInputError
 from ..model import Model
 from ..provenance import provenance
 from ..scenario import Scenario, check_scenario
-from ..simulate import DEFAULT_RTOL
+from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL
 from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
@@ -30,7 +30,7 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
                  scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
                  n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
                  chunk_size: int | None = None, checkpoint: str | None = None, progress: bool = True,
-                 rtol: float = DEFAULT_RTOL, atol: float | None = None) -> pd.DataFrame:
+                 rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
     """Run every sample under every scenario and reduce each run to features.
 
     Args:
@@ -48,7 +48,7 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
         checkpoint: folder where finished chunks are stored; a rerun with the same folder and
             inputs resumes, skipping stored samples.
         progress: show a progress bar.
-        rtol, atol: integrator tolerances (``atol`` defaults to ``model.atol``).
+        rtol, atol: integrator tolerances.
 
     Returns:
         One row per run: indexed by sample (or by (scenario, sample) when there are several
@@ -56,7 +56,6 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
         the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
     """
     scenarios = tuple(scenarios) if scenarios else (None,)
-    atol = model.atol if atol is None else atol
     job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol)
     store = CheckpointStore(checkpoint, key=_run_key(model, samples, job)) if checkpoint else None
     stored = store.load() if store else None
@@ -107,6 +106,8 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
     for scenario in scenarios:
         if scenario is not None:
             check_scenario(scenario, model)
+    if t_end is None and all(isinstance(f, Feature) and f.kind == "steady_state" for f in features):
+        t_end = 1.0  # steady-state features only: no time course is integrated
     if t_end is None:
         durations = {s.duration for s in scenarios if s is not None}
         if len(durations) != 1 or None in durations:

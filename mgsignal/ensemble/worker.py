@@ -16,7 +16,8 @@ import pandas as pd
 from ..errors import MgSignalError
 from ..model import Model, model_from_sbml, species_selection
 from ..scenario import Scenario
-from ..simulate import integrate_time_course, solve_steady_state, start_run, start_steady_state
+from ..simulate import (integrate_time_course, set_absolute_tolerance, solve_steady_state, start_run,
+                        start_steady_state)
 from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce
 from .samples import RowSetter
 
@@ -51,7 +52,7 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
     model = model if model is not None else compiled_model(job.sbml, job.model_name)
     setter = RowSetter.for_columns(model, job.columns)
     model.runner.integrator.relative_tolerance = job.rtol  # once per chunk, not per sample
-    model.runner.integrator.absolute_tolerance = job.atol
+    set_absolute_tolerance(model.runner, job.atol)
     outputs = sorted({f.output for f in job.features if isinstance(f, Feature)}
                      | {f.response.output for f in job.features if isinstance(f, DoseResponse)})
     selections = ["time"] + [species_selection(o, model.amount_species) if o in model.species else o

@@ -13,13 +13,14 @@ the ``mgsignal sensitivity`` command in :mod:`.command`.
     result.indices.loc["steady_state_Mg_c"]      # S1, S1_conf, ST, ST_conf per parameter
 """
 
-from .global_ import GlobalResult, SampleFailureError, efast, morris, problem, sobol
-from .local import (PHYSICAL_CONSTANTS, control_coefficients, model_parameters, steady_state_sensitivities,
+from ..errors import SampleFailureError
+from .global_ import GlobalResult, efast, morris, problem, sobol
+from .local import (FIXED_PARAMETERS, control_coefficients, model_parameters, steady_state_sensitivities,
                     time_course_sensitivities)
 from .plotting import plot_heatmap, plot_indices, plot_sensitivity_time_course, plot_tornado
 
 __all__ = [
-    "PHYSICAL_CONSTANTS", "GlobalResult", "SampleFailureError", "control_coefficients", "efast",
+    "FIXED_PARAMETERS", "GlobalResult", "SampleFailureError", "control_coefficients", "efast",
     "model_parameters", "morris", "plot_heatmap", "plot_indices", "plot_sensitivity_time_course",
     "plot_tornado", "problem", "sobol", "steady_state_sensitivities", "time_course_sensitivities",
 ]

@@ -31,28 +31,13 @@ from SALib.sample import sobol as sobol_sample
 
 from ..ensemble import Feature, default_values, run_ensemble
 from ..ensemble.features import DoseResponse, feature_columns
-from ..errors import InvalidInputError, MgSignalError
+from ..errors import InvalidInputError, SampleFailureError
 from ..model import Model
 from ..scenario import Scenario
 from .local import resolve_parameters
 
 DISTRIBUTIONS = {"uniform": None, "loguniform": "logunif", "lognormal": "lognorm"}
 Evaluate = Callable[[np.ndarray], Any]
-
-
-class SampleFailureError(MgSignalError):
-    """Some samples gave no value (a run failed, or a value is not finite) and the method cannot
-    do without them.
-
-    Attributes:
-        evaluations: the evaluated table (one row per sample; an ``error`` column for models).
-        n_failed: number of samples without a value.
-    """
-
-    def __init__(self, message: str, *, evaluations: pd.DataFrame, n_failed: int):
-        self.evaluations = evaluations
-        self.n_failed = n_failed
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ from ..provenance import provenance
 from ..scenario import Scenario
 from .runs import linearize_steady_state, steady_state_rows, time_course_rows
 
-#: physical constants: never varied by ``parameters="all"``
-PHYSICAL_CONSTANTS = ("faraday", "R_gas", "z_Mg")
+#: physical constants and stoichiometries (ids used by the shipped models): never varied by
+#: ``parameters="all"``; they are not uncertain in the sense a sensitivity analysis asks about
+FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1")
 #: a reaction rate below this fraction of the largest rate counts as zero (no flux to scale by)
 ZERO_FLUX = 1e-8
 #: an output of at most this magnitude counts as zero: it has no scaled sensitivity (a net flux
@@ -45,8 +46,8 @@ ZERO = 1e-9
 
 def model_parameters(model: Model) -> list[str]:
     """The ids that ``parameters="all"`` stands for: the model's constant global parameters
-    except the physical constants (:data:`PHYSICAL_CONSTANTS`)."""
-    return [pid for pid in model.parameters if pid not in PHYSICAL_CONSTANTS]
+    except physical constants and stoichiometries (:data:`FIXED_PARAMETERS`)."""
+    return [pid for pid in model.parameters if pid not in FIXED_PARAMETERS]
 
 
 def resolve_parameters(model: Model, parameters: str | Sequence[str]) -> list[str]:
