@@ -171,8 +171,7 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         intermediates=tuple(p.getId() for p in rule_parameters if not p.isSetName()),
         reactions=tuple(r.getId() for r in sbml_model.getListOfReactions()),
         units=_units(sbml_model),
-        names={element.getId(): element.getName() for element in sbml_model.getListOfAllElements()
-               if element.isSetIdAttribute() and element.isSetName()},
+        names=_names(sbml_model),
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
         runner=roadrunner.RoadRunner(sbml),
@@ -210,6 +209,18 @@ def _unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinit
         unit.initDefaults()
         unit.setKind(kind)
     return definition
+
+
+def _names(sbml_model: libsbml.Model) -> dict[str, str]:
+    """Display name of every element that has one. The list is walked by index: once tellurium
+    has imported libsedml (which bundles its own libsbml wrappers), iterating it never ends."""
+    elements = sbml_model.getListOfAllElements()
+    names = {}
+    for index in range(elements.getSize()):
+        element = elements.get(index)
+        if element is not None and element.isSetIdAttribute() and element.isSetName():
+            names[element.getId()] = element.getName()
+    return names
 
 
 def _resolve(name_or_path: str | Path) -> Path:

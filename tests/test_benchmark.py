@@ -16,7 +16,7 @@ def test_benchmark_quick_run_agrees_across_contenders(capsys):
     spec.loader.exec_module(benchmark)
     out = benchmark.main(["--quick"])
     assert set(out["throughput_per_s"]) >= {"tuned libroadrunner loop", "tellurium loop", "engine 2 processes",
-                                            "engine Dask LocalCluster (2 workers)", "COPASI (basico) loop"}
+                                            "engine Dask LocalCluster (2 workers)", "transport: COPASI (basico) loop"}
     assert all(diff <= 1e-4 for diff in out["max_rel_difference"].values())
     assert all(m["failed"] == 0 for m in out["memory"].values())
     assert "ratios:" in capsys.readouterr().out

@@ -62,3 +62,10 @@ def test_no_steady_state_is_a_clear_error(tmp_path):
 def test_unknown_model_names_near_matches():
     with pytest.raises(mg.UnknownIdError, match="did you mean 'mg_transport'"):
         mg.load_model("mg_transprot")
+
+
+def test_models_load_after_tellurium_is_imported():
+    """tellurium imports libsedml, whose bundled libsbml wrappers once made loading loop forever."""
+    import tellurium  # noqa: F401  (a core dependency; `import tellurium` needs six)
+    model = mg.load_model("mg_transport")
+    assert model.names["Mg_c"] == "cytosolic free Mg2+"
