@@ -97,7 +97,19 @@ class Model:
     assigned_species: tuple[str, ...]
     sha256: str
     runner: Any = field(repr=False, compare=False)
-    steady_runner: Any = field(repr=False, compare=False)
+    _compiled: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def steady_runner(self) -> Any:
+        """The libroadrunner instance for steady states, compiled on first use (ensembles of
+        time courses never need it, so their workers start faster)."""
+        if "steady" not in self._compiled:
+            runner = roadrunner.RoadRunner(self.sbml)
+            # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule
+            # variables (the neuron model's membrane potential): use it for reaction-only models
+            runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
+            self._compiled["steady"] = runner
+        return self._compiled["steady"]
 
     @property
     def settable(self) -> tuple[str, ...]:
@@ -151,10 +163,6 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
     parameters = tuple(p.getId() for p in sbml_model.getListOfParameters()
                        if p.getId() not in rule_targets and p.getConstant())
     rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
-    steady_runner = roadrunner.RoadRunner(sbml)
-    # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule variables
-    # (seen with the neuron model's membrane potential): only use it for reaction-only models
-    steady_runner.conservedMoietyAnalysis = not any(rule.isRate() for rule in sbml_model.getListOfRules())
     assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
     amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
     return Model(
@@ -175,7 +183,6 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
         runner=roadrunner.RoadRunner(sbml),
-        steady_runner=steady_runner,
     )
 
 

@@ -22,3 +22,9 @@ def transport() -> mg.Model:
 def transport_state(transport: mg.Model):
     """Default steady state of the transport model (all outputs)."""
     return mg.steady_state(transport, outputs=list(transport.outputs))
+
+
+def annotation_uris(sbml_model, sid: str) -> set[str]:
+    """The identifiers.org URIs annotating element ``sid`` of a libsbml model."""
+    element = sbml_model.getElementBySId(sid)
+    return {term.getResourceURI(i) for term in element.getCVTerms() for i in range(term.getNumResources())}

@@ -10,6 +10,8 @@ import pytest
 import mgsignal as mg
 from mgsignal.model import available_models, build_model_sbml, model_source, models_dir
 
+from .conftest import annotation_uris
+
 MODELS = available_models()
 
 
@@ -35,8 +37,7 @@ def test_transport_annotations_use_identifiers_org():
     model = libsbml.readSBMLFromString((models_dir() / "mg_transport.xml").read_text()).getModel()
 
     def uris(sid):
-        element = model.getElementBySId(sid)
-        return {term.getResourceURI(i) for term in element.getCVTerms() for i in range(term.getNumResources())}
+        return annotation_uris(model, sid)
 
     for sid in ("Mg_e", "Mg_c", "Mg_m"):
         assert "https://identifiers.org/CHEBI:18420" in uris(sid)

@@ -23,7 +23,7 @@ from mgsignal.model import models_dir
 from mgsignal.parameters import missing_sources, read_parameter_table
 from mgsignal.reference import Reference, load_reference, simulate_reference
 
-from .conftest import DATA
+from .conftest import DATA, annotation_uris
 
 REFERENCE_FILE = DATA / "BIOMD0000000165.xml"
 T_END = 3000.0  # s
@@ -371,8 +371,7 @@ def test_species_and_readouts_are_annotated():
     model = libsbml.readSBMLFromString((models_dir() / "camp_pka.xml").read_text(encoding="utf-8")).getModel()
 
     def uris(sid):
-        element = model.getElementBySId(sid)
-        return {term.getResourceURI(i) for term in element.getCVTerms() for i in range(term.getNumResources())}
+        return annotation_uris(model, sid)
 
     expected = {"b1AR": "uniprot/P08588", "Gs": "uniprot/P63092", "AC": "uniprot/O95622",
                 "PDE": "uniprot/Q08499", "PKAC": "uniprot/P17612", "RC": "uniprot/P10644",

@@ -14,7 +14,7 @@ from mgsignal.model import models_dir
 from mgsignal.parameters import missing_sources, read_parameter_table
 from mgsignal.reference import clear_fast_flags, load_reference, simulate_reference
 
-from .conftest import DATA
+from .conftest import DATA, annotation_uris
 
 REFERENCE_FILE = DATA / "BIOMD0000000137.xml"
 FM_TO_PM = 1e-3  # the original's concentrations are in fM, ours in pM
@@ -251,8 +251,7 @@ def test_species_and_compartments_are_annotated(insulin):
     model = libsbml.readSBMLFromString((models_dir() / "insulin.xml").read_text(encoding="utf-8")).getModel()
 
     def uris(sid):
-        element = model.getElementBySId(sid)
-        return {term.getResourceURI(i) for term in element.getCVTerms() for i in range(term.getNumResources())}
+        return annotation_uris(model, sid)
 
     expected = {"IR": "uniprot/P06213", "IRS1": "uniprot/P35568", "PI3K": "uniprot/P42336",
                 "Akt": "uniprot/P31749", "PKCz": "uniprot/Q05513", "GLUT4_pm": "uniprot/P14672",

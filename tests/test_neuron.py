@@ -15,6 +15,8 @@ import mgsignal as mg
 from mgsignal.experiments.electrophysiology import ghk_current, nernst_potential
 from mgsignal.model import models_dir
 
+from .conftest import annotation_uris
+
 F, R = 96485.33212, 8.314462618  # C/mol, J/(mol K): CODATA 2018
 REST = ["V", "I_membrane", "I_K_leak", "I_Na_leak", "I_Cl_leak", "I_NaK", "I_NMDA", "J_K_net",
         "J_Na_net", "Ca_c", "CaBuf_c", "E_K", "E_Na", "E_Cl", "E_NMDA", "V_GHK", "NMDA_unblocked"]
@@ -65,8 +67,7 @@ def test_annotations_use_chebi_uniprot_and_go():
     model = libsbml.readSBMLFromString((models_dir() / "neuron.xml").read_text()).getModel()
 
     def uris(sid):
-        element = model.getElementBySId(sid)
-        return {t.getResourceURI(i) for t in element.getCVTerms() for i in range(t.getNumResources())}
+        return annotation_uris(model, sid)
 
     chebi = {"K_e": 29103, "K_c": 29103, "Na_e": 29101, "Na_c": 29101, "Cl_e": 17996,
              "Cl_c": 17996, "Ca_e": 29108, "Ca_c": 29108, "Mg_e": 18420, "Glu_e": 29985,

@@ -79,23 +79,28 @@ class IndexSetter:
             executable.setCompartmentVolumes(self.compartment_index, row[self.compartment_columns])
 
 
-@dataclass(frozen=True)
 class RowSetter:
-    """Sets one row on whichever of a model's runners it is given (index arrays per runner)."""
+    """Sets one row on whichever of a model's runners it is given: index arrays per runner, the
+    steady-state runner's made only if a steady state is asked for."""
 
-    time_course: IndexSetter
-    steady_state: IndexSetter
-    steady_runner: Any
+    def __init__(self, model: Model, columns: Sequence[str]):
+        self.model, self.columns = model, list(columns)
+        self.time_course = IndexSetter.for_columns(model, self.columns)
+        self._steady_state: IndexSetter | None = None
 
     @classmethod
     def for_columns(cls, model: Model, columns: Sequence[str]) -> RowSetter:
-        return cls(IndexSetter.for_columns(model, columns),
-                   IndexSetter.for_columns(model, columns, runner=model.steady_runner), model.steady_runner)
+        return cls(model, columns)
 
     def bind(self, row: np.ndarray) -> Callable[[Any], None]:
         """A ``sample`` callable for :func:`mgsignal.simulate.start_run` that sets ``row``."""
         def sample(runner: Any) -> None:
-            (self.steady_state if runner is self.steady_runner else self.time_course)(runner, row)
+            if runner is self.model.runner:
+                self.time_course(runner, row)
+                return
+            if self._steady_state is None:
+                self._steady_state = IndexSetter.for_columns(self.model, self.columns, runner=runner)
+            self._steady_state(runner, row)
         return sample
 
 
