@@ -132,15 +132,24 @@ def _run_key(model: Model, samples: pd.DataFrame, job: Job) -> str:
 
 def _assemble(parts: list[pd.DataFrame], samples: pd.DataFrame, scenarios: tuple[Scenario | None, ...],
               job: Job) -> pd.DataFrame:
+    """One row per (scenario, sample) in input order; rows never run say so in ``error``.
+    Rows are placed by position with numpy (a pandas MultiIndex reindex cost ~1 ms per row)."""
     columns = feature_columns(job.features)
     if not parts:
         raise InvalidInputError("nothing was run")
-    rows = pd.concat(parts, ignore_index=True).drop_duplicates(subset=["scenario", "sample"], keep="last")
+    rows = pd.concat(parts, ignore_index=True)
     names = [s.name if s else "" for s in scenarios]
-    order = pd.MultiIndex.from_product([names, samples.index], names=["scenario", samples.index.name or "sample"])
-    rows = rows.set_index(["scenario", "sample"]).reindex(order)
-    rows["error"] = rows["error"].fillna("not run").astype(str)
-    rows = rows[[*columns, "error"]]
+    scenario_position = rows["scenario"].map({name: i for i, name in enumerate(names)}).to_numpy(dtype=np.intp)
+    sample_position = samples.index.get_indexer(rows["sample"])
+    position = scenario_position * len(samples) + sample_position
+    values = np.full((len(names) * len(samples), len(columns)), np.nan)
+    errors = np.full(len(names) * len(samples), "not run", dtype=object)
+    values[position] = rows[columns].to_numpy(dtype=float)  # later rows (a rerun) win
+    errors[position] = rows["error"].astype(str).to_numpy()
     if len(scenarios) == 1:
-        rows = rows.droplevel("scenario")
-    return rows
+        index = samples.index if samples.index.name else samples.index.rename("sample")
+    else:
+        index = pd.MultiIndex.from_product([names, samples.index], names=["scenario", samples.index.name or "sample"])
+    table = pd.DataFrame(values, index=index, columns=columns)
+    table["error"] = errors
+    return table
