@@ -29,6 +29,7 @@ import pandas as pd
 
 from .build import build_sbml, sbml_problems
 from .errors import ModelBuildError
+from .model import unit_definition
 from .parameters import read_parameter_table
 
 
@@ -203,18 +204,8 @@ def _unit_ratio(top: libsbml.UnitDefinition | None, bottom: libsbml.UnitDefiniti
     return (ua.getMultiplier() * 10 ** ua.getScale()) / (ub.getMultiplier() * 10 ** ub.getScale())
 
 
-def _named_definition(model: libsbml.Model, uid: str) -> libsbml.UnitDefinition:
-    definition = model.getUnitDefinition(uid)
-    if definition is None:
-        definition = libsbml.UnitDefinition(model.getLevel(), model.getVersion())
-        unit = definition.createUnit()
-        unit.initDefaults()
-        unit.setKind(libsbml.UnitKind_forName(uid))
-    return definition
-
-
 def _quotient_definition(model: libsbml.Model, numerator: str, denominator: str) -> str:
-    return _store_quotient(model, _named_definition(model, numerator), _named_definition(model, denominator),
+    return _store_quotient(model, unit_definition(model, numerator), unit_definition(model, denominator),
                            f"{numerator}_per_{denominator}")
 
 

@@ -193,7 +193,7 @@ def species_selection(sid: str, amount_species: tuple[str, ...]) -> str:
 
 def _quotient_unit(sbml_model: libsbml.Model, numerator: str, denominator: str) -> str:
     """The model's own unit id equal to numerator/denominator (e.g. fmol/pL -> mM), if any."""
-    top, bottom = _unit_definition(sbml_model, numerator), _unit_definition(sbml_model, denominator)
+    top, bottom = unit_definition(sbml_model, numerator), unit_definition(sbml_model, denominator)
     if top is None or bottom is None:
         return f"{numerator}/{denominator}"
     inverse = bottom.clone()
@@ -206,7 +206,7 @@ def _quotient_unit(sbml_model: libsbml.Model, numerator: str, denominator: str) 
     return f"{numerator}/{denominator}"
 
 
-def _unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinition | None:
+def unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinition | None:
     """The model's definition of ``uid``, or one made for an SBML base unit such as ``second``."""
     definition = sbml_model.getUnitDefinition(uid)
     kind = libsbml.UnitKind_forName(uid)

@@ -1,5 +1,5 @@
-"""Time courses and steady states of a model under a scenario. The only module that drives
-libroadrunner.
+"""Time courses and steady states of a model under a scenario: the simulation layer that drives
+libroadrunner (the ensemble worker and the sensitivity runs start every run through it).
 
 Every run starts from the model's own values (``resetToOrigin``), so runs never leak into each
 other: running scenario A and then B gives exactly what B alone gives.
