@@ -48,8 +48,14 @@ def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: in
 
 
 def _processes(job: Job, chunks: Sequence[Chunk], n_workers: int) -> Iterator[pd.DataFrame]:
-    # spawn: a fresh interpreter per worker, so no libroadrunner state is ever inherited
-    context = multiprocessing.get_context("spawn")
+    # forkserver: workers are forked from a clean server process that imported mgsignal once and
+    # never compiled a model (no libroadrunner state is inherited from the caller); later runs
+    # in the same session start in ~0.2 s instead of ~1 s. Spawn where forkserver is missing.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["mgsignal.ensemble.worker"])
+    else:
+        context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
         futures = [pool.submit(evaluate_chunk, job, ids, values) for ids, values in chunks]
         try:
