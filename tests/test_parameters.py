@@ -5,7 +5,6 @@ from __future__ import annotations
 import libsbml
 import pytest
 
-import mgsignal as mg
 from mgsignal.compose import composite_parameter_table
 from mgsignal.model import available_models, model_source, models_dir
 from mgsignal.parameters import missing_sources, read_parameter_table
