@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
@@ -116,6 +117,8 @@ def amici_loop(sbml: str, rows: np.ndarray, workdir: Path) -> dict | None:
     module = import_model_module("mg_bench", str(folder))
     compile_seconds = time.perf_counter() - compiled
     model = module.get_model()
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("amici")]:
+        logging.getLogger(name).setLevel(logging.ERROR)  # else a DEBUG line per simulation
     model.set_timepoints(np.linspace(0.0, T_END, N_POINTS))
     solver = model.create_solver()
     solver.set_relative_tolerance(RTOL)
@@ -181,7 +184,8 @@ def agree(reference: np.ndarray, other: np.ndarray, rtol: float) -> float:
     return worst
 
 
-def run(*, n: int, n_copasi: int, memory_sizes: list[int], workdir: Path, with_amici: bool = True) -> dict:
+def run(*, n: int, n_copasi: int, memory_sizes: list[int], repeats: int, workdir: Path,
+        with_amici: bool = True) -> dict:
     from dask.distributed import Client, LocalCluster
 
     import mgsignal as mg
@@ -190,76 +194,130 @@ def run(*, n: int, n_copasi: int, memory_sizes: list[int], workdir: Path, with_a
     model = mg.model.model_from_sbml(sbml, name="mg_signalling_bench")
     samples = sample_parameters(model, n=n, seed=1, relative=0.3, ids=IDS)
     rows = samples.to_numpy()
-    out: dict = {"samples": n, "t_end_s": T_END, "n_points": N_POINTS, "rtol": RTOL, "atol": ATOL}
-    tuned = tuned_loop(sbml, rows)
-    contenders = {"tuned libroadrunner loop": tuned, "tellurium loop": tellurium_loop(sbml, rows),
-                  "engine serial": engine(model, samples, backend="serial"),
-                  "engine 1 process": engine(model, samples, backend="processes", n_workers=1),
-                  "engine 2 processes": engine(model, samples, backend="processes", n_workers=2)}
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        contenders["engine Dask LocalCluster (2 workers)"] = engine(model, samples, backend=client)
+    out: dict = {"samples": n, "repeats": repeats, "t_end_s": T_END, "n_points": N_POINTS, "rtol": RTOL, "atol": ATOL}
+    # A session's first ensemble starts the workers (they import mgsignal, ~1 s): timed on 8
+    # rows and reported apart, so that every timed run below starts alike (warm workers).
+    first = {"processes": engine(model, samples[:8], backend="processes", n_workers=2)["seconds"]}
+
+    def dask() -> dict:
+        # a cluster of its own for each round: a LocalCluster's scheduler runs on a thread of this
+        # process and slowed the single-process contenders by ~10 % when kept alive beside them
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            warm_up = engine(model, samples[:8], backend=client)  # this round's workers start
+            first.setdefault("Dask", warm_up["seconds"])
+            return engine(model, samples, backend=client)
+
+    # in each round, the two sides of every ratio run next to each other
+    contenders = {"engine serial": lambda: engine(model, samples, backend="serial"),
+                  "tuned libroadrunner loop": lambda: tuned_loop(sbml, rows),
+                  "engine 2 processes": lambda: engine(model, samples, backend="processes", n_workers=2),
+                  "engine 1 process": lambda: engine(model, samples, backend="processes", n_workers=1),
+                  "engine Dask LocalCluster (2 workers)": dask}
+    # interleaved rounds: the machine's speed drifts by 10-20 % over minutes, and each ratio is
+    # taken within one round, between runs seconds apart
+    rounds = [{name: measure() for name, measure in contenders.items()} for _ in range(repeats)]
+    out["first_ensemble_s"] = first
+    once = {"tellurium loop": tellurium_loop(sbml, rows)}
     amici = amici_loop(sbml, rows, workdir) if with_amici else None
     if amici is not None:
-        contenders["AMICI loop"] = amici
+        once["AMICI loop"] = amici
         out["amici_compile_s"] = amici["compile_seconds"]
-    out["throughput_per_s"] = {name: c["n"] / c["seconds"] for name, c in contenders.items()}
+    reference = rounds[0]["tuned libroadrunner loop"]["ends"]
+    out["throughput_per_s"] = {name: float(np.median([r[name]["n"] / r[name]["seconds"] for r in rounds]))
+                               for name in contenders}
+    out["throughput_per_s"].update({name: c["n"] / c["seconds"] for name, c in once.items()})
     # libroadrunner-based contenders must agree to 1e-6; another simulator is reported (and its
     # ratio left out) when it does not agree to 1e-4
-    out["max_rel_difference"] = {name: (difference if "AMICI" in name else lambda a, b: agree(a, b, 1e-6))(
-        tuned["ends"][:c["n"]], c["ends"]) for name, c in contenders.items()}
-    # COPASI reads the composite's per-module substance units semantically (it rescales the
-    # amol and ymol species into one quantity unit) and so simulates different equations; it is
-    # compared on the transport module alone, against our engine on the same module.
-    transport_sbml = benchmark_sbml("mg_transport")
-    transport = mg.model.model_from_sbml(transport_sbml, name="mg_transport_bench")
-    transport_samples = sample_parameters(transport, n=n, seed=1, relative=0.3, ids=IDS)
-    transport_rows = transport_samples.to_numpy()
-    on_transport = {"transport: tuned libroadrunner loop": tuned_loop(transport_sbml, transport_rows[:n_copasi]),
-                    "transport: COPASI (basico) loop": copasi_loop(transport_sbml, transport_rows[:n_copasi]),
-                    "transport: engine 2 processes": engine(transport, transport_samples, backend="processes", n_workers=2)}
-    reference = on_transport["transport: tuned libroadrunner loop"]["ends"]
-    for name, c in on_transport.items():
-        out["throughput_per_s"][name] = c["n"] / c["seconds"]
+    out["max_rel_difference"] = {name: max(agree(reference, r[name]["ends"], 1e-6) for r in rounds) for name in contenders}
+    out["max_rel_difference"].update({name: (difference if "AMICI" in name else lambda a, b: agree(a, b, 1e-6))(
+        reference, c["ends"]) for name, c in once.items()})
+    out["throughput_per_s"].update(transport_comparison(n=n, n_copasi=n_copasi, out=out))
+    out["ratios"] = ratios(rounds, out["throughput_per_s"])
+    out["bare_integration_ms"] = float(np.median([1e3 * r["tuned libroadrunner loop"]["integrating"] / n for r in rounds]))
+    out["engine_serial_ms_per_simulation"] = float(np.median([1e3 * r["engine serial"]["seconds"] / n for r in rounds]))
+    out["memory"] = peak_memory(model, memory_sizes)
+    return out
+
+
+def transport_comparison(*, n: int, n_copasi: int, out: dict) -> dict[str, float]:
+    """COPASI reads the composite's per-module substance units semantically (it rescales the
+    amol and ymol species into one quantity unit) and so simulates different equations; it is
+    compared on the transport module alone, against our engine on the same module."""
+    import mgsignal as mg
+    from mgsignal.ensemble import sample_parameters
+    sbml = benchmark_sbml("mg_transport")
+    model = mg.model.model_from_sbml(sbml, name="mg_transport_bench")
+    samples = sample_parameters(model, n=n, seed=1, relative=0.3, ids=IDS)
+    rows = samples.to_numpy()[:n_copasi]
+    runs = {"transport: tuned libroadrunner loop": tuned_loop(sbml, rows),
+            "transport: COPASI (basico) loop": copasi_loop(sbml, rows),
+            "transport: engine 2 processes": engine(model, samples, backend="processes", n_workers=2)}
+    reference = runs["transport: tuned libroadrunner loop"]["ends"]
+    for name, c in runs.items():
         out["max_rel_difference"][name] = agree(reference, c["ends"][:len(reference)], 1e-4)
-    rate = out["throughput_per_s"]
-    bare = tuned["integrating"] / tuned["n"]
-    serial = contenders["engine serial"]["seconds"] / n
-    out["ratios"] = {
-        "2 processes / tuned loop (target >= 1.8)": rate["engine 2 processes"] / rate["tuned libroadrunner loop"],
-        "2 processes / tellurium loop": rate["engine 2 processes"] / rate["tellurium loop"],
-        "2 processes / COPASI loop (transport module)": rate["transport: engine 2 processes"] / rate["transport: COPASI (basico) loop"],
-        "engine overhead over bare integration (target <= 0.15)": serial / bare - 1,
-        "speed-up 1 -> 2 processes": rate["engine 2 processes"] / rate["engine 1 process"],
-        "Dask / local processes (target >= 0.85)": rate["engine Dask LocalCluster (2 workers)"] / rate["engine 2 processes"],
+    return {name: c["n"] / c["seconds"] for name, c in runs.items()}
+
+
+def ratios(rounds: list[dict], rate: dict[str, float]) -> dict[str, dict[str, float]]:
+    """The issue's ratios: median, lowest and highest over the interleaved rounds where both
+    sides ran in every round, else from the throughputs."""
+    def per_round(top: str, bottom: str, *, overhead: bool = False) -> dict[str, float]:
+        values = []
+        for r in rounds:
+            if overhead:  # engine (serial) time per simulation over the loop's time inside simulate
+                values.append(r[top]["seconds"] / r[bottom]["integrating"] - 1)
+            else:
+                values.append((r[top]["n"] / r[top]["seconds"]) / (r[bottom]["n"] / r[bottom]["seconds"]))
+        return {"median": float(np.median(values)), "min": float(min(values)), "max": float(max(values))}
+
+    def single(value: float) -> dict[str, float]:
+        return {"median": value, "min": value, "max": value}
+
+    out = {
+        "2 processes / tuned loop (target >= 1.8)": per_round("engine 2 processes", "tuned libroadrunner loop"),
+        "engine overhead over bare integration (target <= 0.15)": per_round("engine serial", "tuned libroadrunner loop",
+                                                                            overhead=True),
+        "speed-up 1 -> 2 processes": per_round("engine 2 processes", "engine 1 process"),
+        "Dask / local processes (target >= 0.85)": per_round("engine Dask LocalCluster (2 workers)", "engine 2 processes"),
+        "2 processes / tellurium loop": single(rate["engine 2 processes"] / rate["tellurium loop"]),
+        "2 processes / COPASI loop (transport module)": single(rate["transport: engine 2 processes"]
+                                                               / rate["transport: COPASI (basico) loop"]),
     }
-    if amici is not None and out["max_rel_difference"]["AMICI loop"] <= 1e-4:
-        out["ratios"]["2 processes / AMICI loop"] = rate["engine 2 processes"] / rate["AMICI loop"]
-    out["bare_integration_ms"] = 1e3 * bare
-    out["engine_serial_ms_per_simulation"] = 1e3 * serial
+    if "AMICI loop" in rate:
+        out["2 processes / AMICI loop"] = single(rate["engine 2 processes"] / rate["AMICI loop"])
+    return out
+
+
+def peak_memory(model, sizes: list[int]) -> dict[int, dict]:
+    """Peak resident memory of parent and workers while the engine runs ``size`` samples."""
+    from mgsignal.ensemble import sample_parameters
     memory = {}
-    for size in memory_sizes:
+    for size in sizes:
         big = sample_parameters(model, n=size, seed=2, relative=0.3, ids=IDS)
         with PeakMemory() as watch:
             result = engine(model, big, backend="processes", n_workers=2)
         memory[size] = {"peak_rss_MB": watch.peak / 2**20, "seconds": result["seconds"], "failed": result["failed"]}
-    out["memory"] = memory
-    return out
+    return memory
 
 
 def report(out: dict) -> str:
     lines = [f"mgsignal ensemble benchmark: composite model mg_signalling, {out['samples']} rows, t_end {out['t_end_s']:.0f} s, "
-             f"{out['n_points']} points, rtol {out['rtol']:g}, atol {out['atol']:g}", "",
+             f"{out['n_points']} points, rtol {out['rtol']:g}, atol {out['atol']:g}; "
+             f"medians of {out['repeats']} interleaved rounds", "",
              f"{'contender':42s} {'sims/s':>10s} {'max rel diff':>13s}"]
     for name, rate in out["throughput_per_s"].items():
         diff = out["max_rel_difference"][name]
         flag = "  DISAGREES (ratio left out)" if diff > 1e-4 else ""
         lines.append(f"{name:42s} {rate:10.1f} {diff:13.1e}{flag}")
     lines += ["", f"bare integration {out['bare_integration_ms']:.3f} ms/simulation; engine (serial) "
-              f"{out['engine_serial_ms_per_simulation']:.3f} ms/simulation"]
+              f"{out['engine_serial_ms_per_simulation']:.3f} ms/simulation",
+              "a session's first ensemble (8 rows, workers start): "
+              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in out["first_ensemble_s"].items())]
     if "amici_compile_s" in out:
         lines.append(f"AMICI compile time {out['amici_compile_s']:.1f} s (not in its throughput)")
-    lines += ["", "ratios:"] + [f"  {name}: {value:.2f}" for name, value in out["ratios"].items()]
+    lines += ["", "ratios (median [lowest, highest] over the rounds):"]
+    lines += [f"  {name}: {r['median']:.2f} [{r['min']:.2f}, {r['max']:.2f}]" for name, r in out["ratios"].items()]
     lines += ["", "peak memory (parent + workers), 2 processes, composite model:"]
     lines += [f"  {size:>7d} samples: {m['peak_rss_MB']:.0f} MB in {m['seconds']:.1f} s ({m['failed']} failed)"
               for size, m in out["memory"].items()]
@@ -268,18 +326,19 @@ def report(out: dict) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=4000, help="rows for every contender but COPASI")
+    parser.add_argument("--samples", type=int, default=2000, help="rows for every contender but COPASI")
     parser.add_argument("--copasi-samples", type=int, default=200, help="rows for the COPASI loop")
     parser.add_argument("--memory", default="10000,100000", help="sample counts for the memory check")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds of the timed contenders")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, no AMICI: checks that everything runs")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args(argv)
     if args.quick:
-        args.samples, args.copasi_samples, args.memory = 24, 4, "50,100"
+        args.samples, args.copasi_samples, args.memory, args.repeats = 24, 4, "50,100", 2
     workdir = Path(__file__).resolve().parent / "results"
     workdir.mkdir(exist_ok=True)
-    out = run(n=args.samples, n_copasi=args.copasi_samples,
-              memory_sizes=[int(x) for x in args.memory.split(",")], workdir=workdir, with_amici=not args.quick)
+    out = run(n=args.samples, n_copasi=args.copasi_samples, memory_sizes=[int(x) for x in args.memory.split(",")],
+              repeats=args.repeats, workdir=workdir, with_amici=not args.quick)
     print(report(out))
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, default=float))

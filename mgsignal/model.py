@@ -19,7 +19,7 @@ import libsbml
 import roadrunner
 
 from .build import build_sbml
-from .errors import ModelBuildError, UnknownIdError
+from .errors import InvalidInputError, ModelBuildError, UnknownIdError
 
 
 def models_dir() -> Path:
@@ -104,12 +104,22 @@ class Model:
         """The libroadrunner instance for steady states, compiled on first use (ensembles of
         time courses never need it, so their workers start faster)."""
         if "steady" not in self._compiled:
-            runner = roadrunner.RoadRunner(self.sbml)
-            # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule
-            # variables (the neuron model's membrane potential): use it for reaction-only models
-            runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
-            self._compiled["steady"] = runner
+            self._compiled["steady"] = _steady_runner(self.sbml)
         return self._compiled["steady"]
+
+    def saved_state(self, kind: str = "time_course") -> bytes:
+        """A freshly compiled runner of ``kind`` (``"time_course"`` or ``"steady"``) as
+        libroadrunner saved-state bytes: compiled machine code plus the model's own values, never
+        a run's. Loading them (:func:`model_from_sbml` ``compiled=``) takes ~0.03 s where
+        compiling the composite model takes ~0.7 s; they are only valid under the same
+        libroadrunner build on the same kind of machine. Made once per model."""
+        if kind not in ("time_course", "steady"):
+            raise InvalidInputError(f"kind must be 'time_course' or 'steady', got {kind!r}")
+        key = f"saved {kind}"
+        if key not in self._compiled:
+            runner = roadrunner.RoadRunner(self.sbml) if kind == "time_course" else _steady_runner(self.sbml)
+            self._compiled[key] = runner.saveStateS()
+        return self._compiled[key]
 
     @property
     def settable(self) -> tuple[str, ...]:
@@ -149,8 +159,14 @@ def load_model(name_or_path: str | Path = "mg_transport") -> Model:
     return model_from_sbml(build_model_sbml(path), name=path.stem, source=path)
 
 
-def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None) -> Model:
-    """Compile SBML text into a :class:`Model` (no validation beyond what libsbml needs)."""
+def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None,
+                    compiled: dict[str, bytes] | None = None) -> Model:
+    """Compile SBML text into a :class:`Model` (no validation beyond what libsbml needs).
+
+    ``compiled`` maps ``"time_course"`` (and optionally ``"steady"``) to the bytes of
+    :meth:`Model.saved_state` of the same SBML, made by the same libroadrunner build on the same
+    kind of machine: the runners are then loaded instead of compiled.
+    """
     document = libsbml.readSBMLFromString(sbml)
     sbml_model = document.getModel()
     if sbml_model is None:
@@ -182,8 +198,23 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         names=_names(sbml_model),
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
-        runner=roadrunner.RoadRunner(sbml),
+        runner=_loaded_runner(compiled["time_course"]) if compiled else roadrunner.RoadRunner(sbml),
+        _compiled={"steady": _loaded_runner(compiled["steady"])} if compiled and "steady" in compiled else {},
     )
+
+
+def _steady_runner(sbml: str) -> Any:
+    runner = roadrunner.RoadRunner(sbml)
+    # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule variables
+    # (the neuron model's membrane potential): use it for reaction-only models
+    runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
+    return runner
+
+
+def _loaded_runner(state: bytes) -> Any:
+    runner = roadrunner.RoadRunner()
+    runner.loadStateS(state)
+    return runner
 
 
 def species_selection(sid: str, amount_species: tuple[str, ...]) -> str:
@@ -242,6 +273,13 @@ def _resolve(name_or_path: str | Path) -> Path:
 def _units(sbml_model: libsbml.Model) -> dict[str, str]:
     """Unit id of each element; species get their concentration (or amount) unit."""
     units: dict[str, str] = {}
+    quotients: dict[tuple[str, str], str] = {}  # few distinct pairs; each costs ~1 ms to find
+
+    def quotient(numerator: str, denominator: str) -> str:
+        if (numerator, denominator) not in quotients:
+            quotients[numerator, denominator] = _quotient_unit(sbml_model, numerator, denominator)
+        return quotients[numerator, denominator]
+
     substance = sbml_model.getSubstanceUnits()
     for compartment in sbml_model.getListOfCompartments():
         units[compartment.getId()] = compartment.getUnits()
@@ -251,10 +289,10 @@ def _units(sbml_model: libsbml.Model) -> dict[str, str]:
             units[species.getId()] = own
         else:
             volume = units.get(species.getCompartment(), "")
-            units[species.getId()] = _quotient_unit(sbml_model, own, volume) if volume else own
+            units[species.getId()] = quotient(own, volume) if volume else own
     for parameter in sbml_model.getListOfParameters():
         units[parameter.getId()] = parameter.getUnits()
     extent = sbml_model.getExtentUnits() or substance
     for reaction in sbml_model.getListOfReactions():
-        units[reaction.getId()] = _quotient_unit(sbml_model, extent, sbml_model.getTimeUnits())
+        units[reaction.getId()] = quotient(extent, sbml_model.getTimeUnits())
     return units

@@ -19,4 +19,5 @@ def test_benchmark_quick_run_agrees_across_contenders(capsys):
                                             "engine Dask LocalCluster (2 workers)", "transport: COPASI (basico) loop"}
     assert all(diff <= 1e-4 for diff in out["max_rel_difference"].values())
     assert all(m["failed"] == 0 for m in out["memory"].values())
-    assert "ratios:" in capsys.readouterr().out
+    assert set(out["ratios"]["2 processes / tuned loop (target >= 1.8)"]) == {"median", "min", "max"}
+    assert "ratios (median [lowest, highest] over the rounds):" in capsys.readouterr().out

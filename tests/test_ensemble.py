@@ -64,9 +64,55 @@ def test_same_numbers_on_every_backend_and_chunking(transport, samples, serial):
             Client(cluster) as client:
         dask = run_ensemble(transport, samples, features=FEATURES, scenarios=scenario, n_points=49,
                             backend=client, chunk_size=7, progress=False)
+        # short runs of one job back to back on one client (scattered under its content hash,
+        # the job of the second run was lost or the scatter hung)
+        short = dict(features=[Feature("Mg_c", "end")], t_end=100, progress=False)
+        expected = run_ensemble(transport, samples, backend="serial", **short)
+        for rows in (samples.iloc[:4], samples, samples.iloc[:4], samples.iloc[:8]):
+            again = run_ensemble(transport, rows, backend=client, **short)
+            pd.testing.assert_frame_equal(again, expected.loc[rows.index], check_exact=True)
     assert serial["error"].eq("").all()
     for other in (local, dask):
         pd.testing.assert_frame_equal(other, serial, check_exact=True)
+
+
+def test_default_chunks_shrink_towards_the_end_and_cover_every_row():
+    from mgsignal.ensemble.engine import chunk_bounds
+    for n, workers in [(4000, 2), (24, 2), (1, 8), (100_000, 16)]:
+        bounds = chunk_bounds(n, workers=workers)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))  # contiguous, no row twice
+        sizes = [stop - start for start, stop in bounds]
+        assert sizes == sorted(sizes, reverse=True) and max(sizes) <= 256
+        assert all(size >= 4 for size in sizes[:-1])
+    sizes = [stop - start for start, stop in chunk_bounds(4000, workers=2)]
+    assert sizes[0] == 256 and sizes[-1] <= 4  # a worker idles at most ~4 runs at the end
+    assert chunk_bounds(10, workers=2, chunk_size=3) == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    with pytest.raises(mg.InvalidInputError, match="chunk_size"):
+        chunk_bounds(10, workers=2, chunk_size=0)
+
+
+def test_workers_load_compiled_code_on_its_host_and_compile_elsewhere(transport, samples, serial, monkeypatch):
+    """A job carries the caller's compiled runners; a worker on another host (or libroadrunner
+    build) compiles the SBML instead. Both give the serial numbers exactly."""
+    from dataclasses import replace
+
+    from mgsignal.ensemble import engine, worker
+    from mgsignal.simulate import DEFAULT_ATOL, DEFAULT_RTOL
+    job = engine._job(transport, samples, FEATURES, (mg.load_scenario("hypomagnesaemia"),), None, 49,
+                      DEFAULT_RTOL, DEFAULT_ATOL, "processes")
+    assert dict(job.compiled.states).keys() == {"time_course", "steady"}  # steady features need both
+    built = []
+    monkeypatch.setattr(worker, "model_from_sbml", lambda sbml, **options: built.append(options["compiled"])
+                        or mg.model.model_from_sbml(sbml, **options))
+    ids, rows = samples.index.to_numpy()[:6], samples.to_numpy()[:6]
+    for compiled, loaded in [(job.compiled, True), (replace(job.compiled, host="elsewhere"), False)]:
+        worker.compiled_model.cache_clear()
+        part = worker.evaluate_chunk(replace(job, compiled=compiled), ids, rows).set_index("sample")
+        assert (built[-1] is not None) == loaded
+        expected = serial.iloc[:6]
+        pd.testing.assert_frame_equal(part[expected.columns], expected, check_exact=True, check_names=False)
+    worker.compiled_model.cache_clear()
 
 
 def test_a_failing_sample_gives_nan_and_its_reason(transport):

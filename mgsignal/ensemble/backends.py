@@ -68,10 +68,12 @@ def _processes(job: Job, chunks: Sequence[Chunk], n_workers: int) -> Iterator[pd
 
 def _dask(job: Job, chunks: Sequence[Chunk], client: Any) -> Iterator[pd.DataFrame]:
     from dask.distributed import as_completed as dask_completed
-    shared = client.scatter(job, broadcast=True)
+    # a key of its own for each run (hash=False): with the content hash as key, a run started
+    # right after an identical one lost its job while the scheduler released the previous copy
+    shared = client.scatter(job, broadcast=True, hash=False)
     futures = [client.submit(evaluate_chunk, shared, ids, values, pure=False) for ids, values in chunks]
     try:
         for future in dask_completed(futures):
             yield future.result()
     finally:
-        client.cancel(futures)
+        client.cancel([*futures, shared])

@@ -23,7 +23,7 @@ from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
 from .samples import RowSetter
-from .worker import Job
+from .worker import CompiledCode, Job
 
 
 def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feature | DoseResponse],
@@ -44,7 +44,7 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
         backend: ``"processes"`` (default), ``"serial"``, a ``dask.distributed.Client`` or a
             scheduler address.
         n_workers: local processes (default: CPU count).
-        chunk_size: rows per task (default: about four tasks per worker, at most 256 rows).
+        chunk_size: rows per task (default: shrinking chunks, see :func:`chunk_bounds`).
         checkpoint: folder where finished chunks are stored; a rerun with the same folder and
             inputs resumes, skipping stored samples.
         progress: show a progress bar.
@@ -56,16 +56,16 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
         the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
     """
     scenarios = tuple(scenarios) if scenarios else (None,)
-    job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol)
+    job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol, backend)
     store = CheckpointStore(checkpoint, key=_run_key(model, samples, job)) if checkpoint else None
     stored = store.load() if store else None
     done = set(stored["sample"]) if stored is not None else set()
     todo = np.array([i for i, sample in enumerate(samples.index) if sample not in done], dtype=np.intp)
     workers = 1 if backend == "serial" else (n_workers or os.cpu_count() or 1)
-    size = chunk_size or max(1, min(256, math.ceil(len(todo) / (4 * workers)) if len(todo) else 1))
     values = samples.to_numpy(dtype=float)
     ids = samples.index.to_numpy()
-    chunks = [(ids[todo[i:i + size]], values[todo[i:i + size]]) for i in range(0, len(todo), size)]
+    bounds = chunk_bounds(len(todo), workers=workers, chunk_size=chunk_size)
+    chunks = [(ids[todo[start:stop]], values[todo[start:stop]]) for start, stop in bounds]
     started = time.perf_counter()
     parts = [stored] if stored is not None else []
     with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not progress, desc=model.name) as bar:
@@ -79,13 +79,29 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
     table.attrs.update(provenance(model, None, scenarios=[s.to_dict() if s else None for s in scenarios],
                                   n_runs=len(table), n_failed=failed, resumed=len(done),
                                   backend=str(backend) if isinstance(backend, str) else type(backend).__name__,
-                                  chunk_size=size, wall_time_s=time.perf_counter() - started,
+                                  n_chunks=len(chunks), wall_time_s=time.perf_counter() - started,
                                   tolerances={"rtol": rtol, "atol": atol}, t_end=float(job.times[-1])))
     return table
 
 
+def chunk_bounds(n: int, *, workers: int, chunk_size: int | None = None) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk of ``n`` rows: ``chunk_size`` rows each when given, else
+    guided self-scheduling: each chunk takes a quarter of a worker's share of what is left, at
+    most 256 and at least 4 rows, so that chunks shrink towards the end and all workers finish
+    together (equal chunks left one worker idle for up to a whole chunk at the end)."""
+    if chunk_size is not None and chunk_size < 1:
+        raise InvalidInputError(f"chunk_size must be a positive number of rows, got {chunk_size}")
+    bounds, start = [], 0
+    while start < n:
+        size = chunk_size or min(256, max(4, math.ceil((n - start) / (4 * workers))))
+        bounds.append((start, min(n, start + size)))
+        start += size
+    return bounds
+
+
 def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseResponse],
-         scenarios: tuple[Scenario | None, ...], t_end: float | None, n_points: int, rtol: float, atol: float) -> Job:
+         scenarios: tuple[Scenario | None, ...], t_end: float | None, n_points: int, rtol: float, atol: float,
+         backend: Any) -> Job:
     if not isinstance(samples, pd.DataFrame) or samples.empty:
         raise InvalidInputError("samples must be a non-empty DataFrame (rows = samples, columns = ids)")
     if not samples.index.is_unique:
@@ -115,8 +131,11 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         t_end = durations.pop()
     if not t_end > 0 or n_points < 2:
         raise InvalidInputError(f"need t_end > 0 and n_points >= 2, got {t_end}, {n_points}")
+    steady = any(isinstance(f, Feature) and f.kind == "steady_state" for f in features) or any(
+        s is not None and s.preequilibration is not None and s.preequilibration_time is None for s in scenarios)
     return Job(sbml=model.sbml, model_name=model.name, columns=tuple(samples.columns), scenarios=scenarios,
-               features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=rtol, atol=atol)
+               features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=rtol, atol=atol,
+               compiled=None if backend == "serial" else CompiledCode.of(model, steady=steady))
 
 
 def _run_key(model: Model, samples: pd.DataFrame, job: Job) -> str:

@@ -1,13 +1,17 @@
 """What runs inside a worker: one chunk of parameter rows, reduced to features.
 
 Workers receive plain data only (SBML text, id lists, numpy arrays, scenarios, features) and
-compile the model once per process (``compiled_model`` caches it by SBML text). A sample that
-fails gives NaN features and its reason; it never stops the chunk.
+build the model once per process (``compiled_model`` caches it). A worker on the machine that
+made the job loads the caller's compiled code (libroadrunner saved state, ~0.03 s) instead of
+compiling the SBML again (~0.7 s for the composite model); any other worker compiles the SBML.
+A sample that fails gives NaN features and its reason; it never stops the chunk.
 """
 
 from __future__ import annotations
 
 import functools
+import platform
+import sys
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,6 +27,20 @@ from .samples import RowSetter
 
 
 @dataclass(frozen=True)
+class CompiledCode:
+    """A model's compiled runners as saved-state bytes (``Model.saved_state``), valid on ``host``."""
+
+    host: str
+    states: tuple[tuple[str, bytes], ...]
+
+    @classmethod
+    def of(cls, model: Model, *, steady: bool) -> CompiledCode:
+        """The time-course runner of ``model``, and its steady-state runner when ``steady``."""
+        kinds = ("time_course", "steady") if steady else ("time_course",)
+        return cls(host=host_fingerprint(), states=tuple((kind, model.saved_state(kind)) for kind in kinds))
+
+
+@dataclass(frozen=True)
 class Job:
     """Everything a worker needs besides its rows; plain, picklable data."""
 
@@ -34,12 +52,26 @@ class Job:
     times: np.ndarray
     rtol: float
     atol: float
+    compiled: CompiledCode | None = None
+
+
+def host_fingerprint() -> str:
+    """What compiled code depends on: machine, Python and libroadrunner build."""
+    import roadrunner
+    return f"{platform.node()}|{platform.machine()}|{sys.version}|{roadrunner.__version__}"
+
+
+def job_model(job: Job) -> Model:
+    """The process's copy of the job's model: the caller's compiled code where this process
+    runs on the same host, else the SBML compiled here; made once per process."""
+    usable = job.compiled if job.compiled is not None and job.compiled.host == host_fingerprint() else None
+    return compiled_model(job.sbml, job.model_name, usable)
 
 
 @functools.lru_cache(maxsize=4)
-def compiled_model(sbml: str, name: str) -> Model:
-    """The process's compiled copy of a model (compiled on first use, then reused)."""
-    return model_from_sbml(sbml, name=name)
+def compiled_model(sbml: str, name: str, compiled: CompiledCode | None = None) -> Model:
+    """The process's compiled copy of a model (built on first use, then reused)."""
+    return model_from_sbml(sbml, name=name, compiled=dict(compiled.states) if compiled else None)
 
 
 def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
@@ -49,7 +81,7 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
     Returns one row per (scenario, sample): columns ``scenario``, ``sample``, the feature
     columns and ``error`` (empty when the run succeeded).
     """
-    model = model if model is not None else compiled_model(job.sbml, job.model_name)
+    model = model if model is not None else job_model(job)
     setter = RowSetter.for_columns(model, job.columns)
     model.runner.integrator.relative_tolerance = job.rtol  # once per chunk, not per sample
     set_absolute_tolerance(model.runner, job.atol)
