@@ -1,6 +1,6 @@
 """Throughput of the ensemble engine against the baselines of issue 7, in one run.
 
-    python benchmarks/ensemble_benchmark.py            # full run (a few minutes on 2 cores)
+    python benchmarks/ensemble_benchmark.py            # full run (~20 min on 2 cores, 8 of them at 10^5 samples)
     python benchmarks/ensemble_benchmark.py --quick    # smoke run (seconds)
 
 Every contender simulates the same parameter rows, with the same tolerances and output grid,
@@ -201,7 +201,8 @@ def run(*, n: int, n_copasi: int, memory_sizes: list[int], repeats: int, workdir
 
     def dask() -> dict:
         # a cluster of its own for each round: a LocalCluster's scheduler runs on a thread of this
-        # process and slowed the single-process contenders by ~10 % when kept alive beside them
+        # process; kept alive beside the single-process contenders, the serial engine measured
+        # 17 % over bare integration in both rounds of a trial, 7 % without it
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
                 Client(cluster) as client:
             warm_up = engine(model, samples[:8], backend=client)  # this round's workers start

@@ -74,6 +74,9 @@ class Model:
         readouts: ids of named assignment-rule variables: the model's documented outputs.
         intermediates: ids of unnamed assignment-rule variables (terms of rate laws).
         reactions: ids of reactions (their rates are available as outputs).
+        variables: ids of other parameters that change during a run: states of rate rules
+            (the neuron's membrane potential ``V_m``) and targets of events (the insulin
+            module's receptor synthesis rate ``k5``); outputs, not settable.
         units: unit id of every species, parameter, compartment and readout.
         names: display name of every element that has one (for tables and plot labels).
         assigned_species: ids of species whose initial value comes from an initial assignment.
@@ -92,6 +95,7 @@ class Model:
     readouts: tuple[str, ...]
     intermediates: tuple[str, ...]
     reactions: tuple[str, ...]
+    variables: tuple[str, ...]
     units: dict[str, str]
     names: dict[str, str]
     assigned_species: tuple[str, ...]
@@ -128,9 +132,10 @@ class Model:
 
     @property
     def outputs(self) -> tuple[str, ...]:
-        """Ids a simulation can report: species, rule variables, reactions, parameters, compartments."""
+        """Ids a simulation can report: species, rule variables, reactions, parameters,
+        compartments and the other variables (rate-rule states, event targets)."""
         return (self.species + self.readouts + self.intermediates + self.reactions + self.parameters
-                + self.compartments)
+                + self.compartments + self.variables)
 
     def check_ids(self, ids: list[str] | tuple[str, ...], *, settable: bool = False) -> None:
         """Raise :class:`UnknownIdError` (with near matches) for the first unknown id."""
@@ -194,6 +199,8 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
         intermediates=tuple(p.getId() for p in rule_parameters if not p.isSetName()),
         reactions=tuple(r.getId() for r in sbml_model.getListOfReactions()),
+        variables=tuple(p.getId() for p in sbml_model.getListOfParameters()
+                        if not p.getConstant() and p.getId() not in rule_targets),
         units=_units(sbml_model),
         names=_names(sbml_model),
         assigned_species=tuple(sid for sid in species if sid in assigned),

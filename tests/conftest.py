@@ -19,6 +19,12 @@ def transport() -> mg.Model:
 
 
 @pytest.fixture(scope="session")
+def composite() -> mg.Model:
+    """The composite model (transport + insulin + cAMP/PKA), built and compiled once."""
+    return mg.load_model("mg_signalling")
+
+
+@pytest.fixture(scope="session")
 def transport_state(transport: mg.Model):
     """Default steady state of the transport model (all outputs)."""
     return mg.steady_state(transport, outputs=list(transport.outputs))

@@ -12,11 +12,6 @@ OUTPUTS = ["Mg_c", "J_SLC41A1", "SLC41A1_PKA_factor", "cAMP_total", "PKA_act"]
 ADAPT = 12 * 3600.0  # pre-equilibration by simulation (the insulin module has no steady state)
 
 
-@pytest.fixture(scope="module")
-def composite():
-    return mg.load_model("mg_signalling")
-
-
 def _run(model, *, iso=0.0, mg_e=0.6, link=True, t_end=4 * 3600.0):
     unlinked = {} if link else {"s_max_SLC41A1": 0.0}
     scenario = mg.Scenario(name=f"iso{iso}_Mg{mg_e}_link{link}", preequilibration={**unlinked, "Mg_e": mg_e},

@@ -3,13 +3,17 @@ checkpoints resumed, features equal to what a direct simulation gives."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import mgsignal as mg
-from mgsignal.ensemble import (DoseResponse, Feature, dose_response, half_maximal_dose, run_ensemble,
-                               sample_parameters, scan)
+from mgsignal.ensemble import (DoseResponse, Feature, default_values, dose_response, half_maximal_dose,
+                               run_ensemble, sample_parameters, scan)
+
+from .conftest import DATA
 
 IDS = ["P_TRPM7", "Vmax_MagT1", "Vmax_SLC41A1", "K_Mg_SLC41A1", "TRPM7", "Mg_c"]
 FEATURES = [Feature("Mg_c", "end"), Feature("Mg_tot_c", "peak"), Feature("Mg_c", "auc"),
@@ -113,6 +117,26 @@ def test_workers_load_compiled_code_on_its_host_and_compile_elsewhere(transport,
         expected = serial.iloc[:6]
         pd.testing.assert_frame_equal(part[expected.columns], expected, check_exact=True, check_names=False)
     worker.compiled_model.cache_clear()
+
+
+def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
+    """A sample found by a Sobol' design over the composite model: its insulin-receptor
+    synthesis events fire without end (tests/data/SOURCES.md), and libroadrunner cannot be
+    interrupted. Its worker is killed after ``run_timeout``; the other rows of its chunk are run
+    again on a new worker and give what a serial run gives."""
+    row = json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
+    defaults = default_values(composite, list(row))
+    samples = pd.DataFrame([defaults, row, {**defaults, "Vmax_MagT1": 1.1 * defaults["Vmax_MagT1"]}],
+                           index=pd.Index(["default", "chattering", "more MagT1"], name="sample"))
+    options = dict(features=[Feature("Mg_c", "end")], progress=False, n_points=2,
+                   scenarios=[mg.Scenario(name="deficiency_12h", changes={"Mg_e": 0.35}, duration=12 * 3600.0)])
+    table = run_ensemble(composite, samples, backend="processes", n_workers=2, chunk_size=3, run_timeout=3, **options)
+    assert table.loc["chattering", "error"].startswith("SimulationError: run stopped after 3 s (run_timeout)")
+    assert np.isnan(table.loc["chattering", "end_Mg_c"]) and table.attrs["n_failed"] == 1
+    serial = run_ensemble(composite, samples.drop(index="chattering"), backend="serial", **options)
+    pd.testing.assert_frame_equal(table.drop(index="chattering"), serial, check_exact=True)
+    with pytest.raises(mg.InvalidInputError, match="run_timeout"):
+        run_ensemble(composite, samples, run_timeout=0, **options)
 
 
 def test_a_failing_sample_gives_nan_and_its_reason(transport):

@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 
 import mgsignal as mg
+from mgsignal.ensemble import default_values
 from mgsignal.experiments.insulin_response import insulin_dose_response, insulin_time_course
 
 DOSES = np.geomspace(10, 1e6, 11)  # pM insulin (0.01 to 1000 nM)
 READOUTS = ("pAkt_frac", "GLUT4_pm_frac")
-
-
-@pytest.fixture(scope="module")
-def composite():
-    return mg.load_model("mg_signalling")
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +100,23 @@ def test_time_course_shape(composite):
     peak_time = table["pAkt_frac"].idxmax()
     assert 60 <= peak_time <= 900  # pAkt peaks while insulin is present (Sedaghat 2002, Fig. 6)
     assert table["pAkt_frac"].iloc[-1] < 0.2 * table["pAkt_frac"].max()  # and falls after removal
+
+
+def test_event_targets_are_outputs_but_not_settable(composite):
+    """The receptor synthesis rate k5 is set by BIOMD0000000137's two events: 0 until the first
+    fires, the 'above' rate while the intracellular receptor total exceeds its threshold (it
+    starts there and insulin pushes receptors inside), the 'below' rate under it."""
+    assert "k5" in composite.variables and "k5" not in composite.settable
+    values = default_values(composite, ["k5_above", "k5_below"])
+    table = mg.simulate(composite, mg.load_scenario("insulin_step"), n_points=61, outputs=["k5", "IR_int_total"])
+    assert table["k5"].iloc[0] == 0 and (table["k5"].iloc[1:] == values["k5_above"]).all()
+    assert (table["IR_int_total"].iloc[1:] > 0.1).all()
+    step = mg.load_scenario("insulin_step")  # the receptor total peaks at 0.1286 pM, then falls
+    crossing = replace(step, changes={**step.changes, "IR_int_threshold": 0.128}, duration=3 * 3600.0)
+    table = mg.simulate(composite, crossing, n_points=61, outputs=["k5", "IR_int_total"])
+    up = table.index[table["IR_int_total"] > 0.128][0]  # first output above the threshold
+    assert table.loc[:up, "k5"].iloc[:-1].eq(0).all() and table.loc[up, "k5"] == values["k5_above"]
+    assert table["k5"].iloc[-1] == values["k5_below"]  # it dipped under the threshold after its peak
+    assert set(table["k5"]) == {0.0, values["k5_above"], values["k5_below"]}
+    with pytest.raises(mg.UnknownIdError):
+        mg.simulate(composite, mg.Scenario(name="x", changes={"k5": 1.0}, duration=10))

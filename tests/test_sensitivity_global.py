@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from SALib.sample import sobol as salib_sobol
 
 import mgsignal as mg
-from mgsignal.ensemble import Feature
+from mgsignal.ensemble import Feature, default_values
 from mgsignal.sensitivity import (SampleFailureError, efast, model_parameters, morris, plot_heatmap,
                                   plot_indices, problem, sobol, steady_state_sensitivities)
 from mgsignal.sensitivity.command import sensitivity
@@ -151,6 +151,20 @@ def test_problem_from_the_model(transport):
         problem(transport, ["P_TRPM8"], relative=0.2)
     with pytest.raises(mg.InvalidInputError, match="low < high"):
         problem(transport, ["P_TRPM7"], bounds={"P_TRPM7": (2.0, 1.0)})
+
+
+def test_all_parameters_of_the_composite_leave_out_inputs_that_are_off(composite):
+    """Drug inputs are 0 in the model: "all" with relative ranges leaves them out (a relative
+    range around 0 is empty) unless bounds are given; named explicitly they are refused."""
+    spec = problem(composite, "all", relative=0.2)
+    values = default_values(composite, spec["names"])
+    assert "iso_applied" not in spec["names"] and all(v != 0 for v in values.values())
+    left_out = set(model_parameters(composite)) - set(spec["names"])
+    assert left_out and all(default_values(composite, [p])[p] == 0 for p in left_out)
+    with_iso = problem(composite, "all", relative=0.2, bounds={"iso_applied": (0.0, 0.1)})
+    assert with_iso["num_vars"] == spec["num_vars"] + 1
+    with pytest.raises(mg.InvalidInputError, match="'iso_applied' is 0"):
+        problem(composite, ["iso_applied"], relative=0.2)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,8 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
                  scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
                  n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
                  chunk_size: int | None = None, checkpoint: str | None = None, progress: bool = True,
-                 rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL) -> pd.DataFrame:
+                 rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
+                 run_timeout: float | None = 120.0) -> pd.DataFrame:
     """Run every sample under every scenario and reduce each run to features.
 
     Args:
@@ -49,6 +50,11 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
             inputs resumes, skipping stored samples.
         progress: show a progress bar.
         rtol, atol: integrator tolerances.
+        run_timeout: on the ``processes`` backend, a run (one sample under one scenario) still
+            going after this many seconds is stopped and reported as failed, and the rest goes
+            on (libroadrunner cannot interrupt itself: a sample whose events fire without end,
+            e.g. at a switch threshold, would otherwise hang the ensemble). ``None``: no limit.
+            The serial and Dask backends do not stop runs.
 
     Returns:
         One row per run: indexed by sample (or by (scenario, sample) when there are several
@@ -56,6 +62,8 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
         the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
     """
     scenarios = tuple(scenarios) if scenarios else (None,)
+    if run_timeout is not None and not run_timeout > 0:
+        raise InvalidInputError(f"run_timeout must be a positive number of seconds or None, got {run_timeout}")
     job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol, backend)
     store = CheckpointStore(checkpoint, key=_run_key(model, samples, job)) if checkpoint else None
     stored = store.load() if store else None
@@ -69,7 +77,8 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
     started = time.perf_counter()
     parts = [stored] if stored is not None else []
     with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not progress, desc=model.name) as bar:
-        for part in map_chunks(job, chunks, backend=backend, n_workers=n_workers, model=model):
+        for part in map_chunks(job, chunks, backend=backend, n_workers=n_workers, model=model,
+                               run_timeout=run_timeout):
             if store:
                 store.write(part)
             parts.append(part)

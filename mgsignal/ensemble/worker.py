@@ -9,15 +9,18 @@ A sample that fails gives NaN features and its reason; it never stops the chunk.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import platform
 import sys
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from ..errors import MgSignalError
+from ..errors import MgSignalError, SimulationError
 from ..model import Model, model_from_sbml, species_selection
 from ..scenario import Scenario
 from ..simulate import (integrate_time_course, set_absolute_tolerance, solve_steady_state, start_run,
@@ -74,13 +77,45 @@ def compiled_model(sbml: str, name: str, compiled: CompiledCode | None = None) -
     return model_from_sbml(sbml, name=name, compiled=dict(compiled.states) if compiled else None)
 
 
-def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
-                   model: Model | None = None) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Heartbeat:
+    """Where a worker says which run it is in: ``folder/<pid>`` holds ``chunk scenario row
+    start`` (positions in the chunk, wall-clock start), removed when the chunk is done. The
+    local-processes backend reads it to stop a run that never ends."""
+
+    folder: str
+    chunk: int
+
+    def beat(self, scenario: int, row: int) -> None:
+        path = os.path.join(self.folder, str(os.getpid()))
+        with open(path + ".tmp", "w", encoding="ascii") as handle:
+            handle.write(f"{self.chunk} {scenario} {row} {time.time()!r}")
+        os.replace(path + ".tmp", path)
+
+    def stop(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(self.folder, str(os.getpid())))
+
+
+def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, model: Model | None = None,
+                   heartbeat: Heartbeat | None = None, skip: dict[tuple[int, int], str] | None = None
+                   ) -> pd.DataFrame:
     """Evaluate rows ``values`` (samples x columns) under every scenario of ``job``.
 
+    ``heartbeat`` reports each run as it starts; ``skip`` maps (scenario position, row
+    position) to the reason a run is not attempted again (it never ended before).
     Returns one row per (scenario, sample): columns ``scenario``, ``sample``, the feature
     columns and ``error`` (empty when the run succeeded).
     """
+    try:
+        return _evaluate(job, sample_ids, values, model, heartbeat, skip or {})
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
+
+
+def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model | None,
+              heartbeat: Heartbeat | None, skip: dict[tuple[int, int], str]) -> pd.DataFrame:
     model = model if model is not None else job_model(job)
     setter = RowSetter.for_columns(model, job.columns)
     model.runner.integrator.relative_tolerance = job.rtol  # once per chunk, not per sample
@@ -91,10 +126,14 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *,
                              for o in outputs]
     columns = feature_columns(job.features)
     records = []
-    for scenario in job.scenarios:
-        for sample_id, row in zip(sample_ids, values):
+    for scenario_position, scenario in enumerate(job.scenarios):
+        for row_position, (sample_id, row) in enumerate(zip(sample_ids, values)):
             record = {"scenario": scenario.name if scenario else "", "sample": sample_id}
             try:
+                if (scenario_position, row_position) in skip:
+                    raise SimulationError(skip[scenario_position, row_position], scenario=record["scenario"] or None)
+                if heartbeat is not None:
+                    heartbeat.beat(scenario_position, row_position)
                 record.update(_features(model, job, setter, row, scenario, outputs, selections))
                 record["error"] = ""
             except (MgSignalError, RuntimeError, ValueError) as error:

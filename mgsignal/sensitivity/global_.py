@@ -96,7 +96,9 @@ def problem(model: Model, params: str | Sequence[str] = "all", *,
     Args:
         model: the model whose ids are varied.
         params: ``"all"`` (constant parameters except physical constants; see
-            :func:`mgsignal.sensitivity.model_parameters`) or settable ids.
+            :func:`mgsignal.sensitivity.model_parameters`; with ``relative``, those that are 0
+            in the model, such as drug inputs, are left out unless ``bounds`` names them) or
+            settable ids.
         bounds: id -> (low, high), or for ``lognormal`` SALib's (ln-space mean, ln-space sd);
             wins over ``relative`` for the ids it names.
         relative: r (or id -> r) around the model's value ``p``: ``uniform`` on
@@ -120,6 +122,10 @@ def problem(model: Model, params: str | Sequence[str] = "all", *,
     if missing and relative is None:
         raise InvalidInputError(f"give bounds or relative for {missing}")
     defaults = default_values(model, missing) if missing else {}
+    if params == "all" and relative is not None:
+        # inputs that are off in the model (drug concentrations, switches: value 0) have no
+        # relative range; "all" leaves them out unless bounds are given for them
+        names = [sid for sid in names if sid in given or defaults[sid] != 0]
     ranges = []
     for sid in names:
         if sid in given:
@@ -145,7 +151,8 @@ def sobol(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
           features: Sequence[Feature | DoseResponse] | None = None, calc_second_order: bool = False,
           scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
           n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
-          checkpoint: str | None = None, progress: bool = True, num_resamples: int = 100,
+          checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
+          num_resamples: int = 100,
           conf_level: float = 0.95) -> GlobalResult:
     """Sobol' first-, total- (and optionally second-) order indices (Saltelli design, SALib).
 
@@ -160,8 +167,8 @@ def sobol(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
         features: what each run is reduced to (models only): :class:`~mgsignal.ensemble.Feature`.
             With several scenarios every feature is analysed per scenario, as ``"scenario:feature"``.
         calc_second_order: also estimate S2 (``result.second_order``).
-        scenarios, t_end, n_points, backend, n_workers, checkpoint, progress: passed to
-            :func:`mgsignal.ensemble.run_ensemble`.
+        scenarios, t_end, n_points, backend, n_workers, checkpoint, progress, run_timeout: passed
+            to :func:`mgsignal.ensemble.run_ensemble`.
         num_resamples, conf_level: bootstrap of the confidence intervals (``*_conf`` are
             half-widths).
 
@@ -176,7 +183,7 @@ def sobol(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
         raise InvalidInputError(f"n must be a power of 2 (Sobol' sequence balance), got {n}")
     X = sobol_sample.sample(dict(problem), n, calc_second_order=calc_second_order, seed=seed)
     engine = dict(scenarios=scenarios, t_end=t_end, n_points=n_points, backend=backend,
-                  n_workers=n_workers, checkpoint=checkpoint, progress=progress)
+                  n_workers=n_workers, checkpoint=checkpoint, progress=progress, run_timeout=run_timeout)
     samples, evaluations, outputs = _evaluate(model, problem, X, features, engine)
     failed = _failed(outputs)
     _refuse_failures("Sobol'", failed, evaluations)
@@ -206,7 +213,8 @@ def morris(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
            features: Sequence[Feature | DoseResponse] | None = None, num_levels: int = 4,
            scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
            n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
-           checkpoint: str | None = None, progress: bool = True, num_resamples: int = 100,
+           checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
+          num_resamples: int = 100,
            conf_level: float = 0.95) -> GlobalResult:
     """Morris elementary effects (screening): ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``.
 
@@ -228,7 +236,7 @@ def morris(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
         raise InvalidInputError(f"n (trajectories) must be at least 2, got {n}")
     X = morris_sample.sample(dict(problem), n, num_levels=num_levels, seed=seed)
     engine = dict(scenarios=scenarios, t_end=t_end, n_points=n_points, backend=backend,
-                  n_workers=n_workers, checkpoint=checkpoint, progress=progress)
+                  n_workers=n_workers, checkpoint=checkpoint, progress=progress, run_timeout=run_timeout)
     samples, evaluations, outputs = _evaluate(model, problem, X, features, engine)
     failed = _failed(outputs)
     size = problem["num_vars"] + 1
@@ -257,7 +265,8 @@ def efast(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
           features: Sequence[Feature | DoseResponse] | None = None, m: int = 4,
           scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
           n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
-          checkpoint: str | None = None, progress: bool = True, num_resamples: int = 100,
+          checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
+          num_resamples: int = 100,
           conf_level: float = 0.95) -> GlobalResult:
     """Extended FAST first- and total-order indices (SALib's ``fast_sampler`` and ``fast``).
 
@@ -278,7 +287,7 @@ def efast(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
         raise InvalidInputError(f"eFAST needs n > 4 m^2 = {4 * m * m}, got {n}")
     X = fast_sampler.sample(dict(problem), n, M=m, seed=seed)
     engine = dict(scenarios=scenarios, t_end=t_end, n_points=n_points, backend=backend,
-                  n_workers=n_workers, checkpoint=checkpoint, progress=progress)
+                  n_workers=n_workers, checkpoint=checkpoint, progress=progress, run_timeout=run_timeout)
     samples, evaluations, outputs = _evaluate(model, problem, X, features, engine)
     _refuse_failures("eFAST", _failed(outputs), evaluations)
     frames = {}
