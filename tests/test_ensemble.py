@@ -4,6 +4,7 @@ checkpoints resumed, features equal to what a direct simulation gives."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -128,15 +129,34 @@ def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
     defaults = default_values(composite, list(row))
     samples = pd.DataFrame([defaults, row, {**defaults, "Vmax_MagT1": 1.1 * defaults["Vmax_MagT1"]}],
                            index=pd.Index(["default", "chattering", "more MagT1"], name="sample"))
-    options = dict(features=[Feature("Mg_c", "end")], progress=False, n_points=2,
-                   scenarios=[mg.Scenario(name="deficiency_12h", changes={"Mg_e": 0.35}, duration=12 * 3600.0)])
+    scenarios = [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.3)]
+    options = dict(features=[Feature("Mg_c", "end")], progress=False, n_points=2, scenarios=scenarios)
     table = run_ensemble(composite, samples, backend="processes", n_workers=2, chunk_size=3, run_timeout=3, **options)
-    assert table.loc["chattering", "error"].startswith("SimulationError: run stopped after 3 s (run_timeout)")
-    assert np.isnan(table.loc["chattering", "end_Mg_c"]) and table.attrs["n_failed"] == 1
+    stopped = table.xs("chattering", level="sample")
+    assert stopped["error"].str.startswith("SimulationError: run stopped after 3 s (run_timeout)").all()
+    assert stopped["end_Mg_c"].isna().all() and table.attrs["n_failed"] == 2  # under both scenarios
     serial = run_ensemble(composite, samples.drop(index="chattering"), backend="serial", **options)
-    pd.testing.assert_frame_equal(table.drop(index="chattering"), serial, check_exact=True)
+    pd.testing.assert_frame_equal(table.drop(index="chattering", level="sample"), serial, check_exact=True)
     with pytest.raises(mg.InvalidInputError, match="run_timeout"):
         run_ensemble(composite, samples, run_timeout=0, **options)
+
+
+def crash_when_large(times, values):
+    """A user-defined feature that crashes its process (as a fault in compiled code would) when
+    the value is above 1e-2."""
+    if values[-1] > 1e-2:
+        os._exit(3)
+    return float(values[-1])
+
+
+def test_a_worker_that_dies_costs_only_its_run(transport):
+    samples = pd.DataFrame({"P_TRPM7": [1e-3, 2e-3, 5e-2, 3e-3, 4e-3]}, index=pd.Index(list("abcde"), name="sample"))
+    table = run_ensemble(transport, samples, features=[Feature("P_TRPM7", "function", name="p", function=crash_when_large),
+                                                       Feature("Mg_c", "end")],
+                         t_end=60, backend="processes", n_workers=2, chunk_size=5, progress=False)
+    assert table.loc["c", "error"].startswith("SimulationError: the worker process died during this run")
+    assert table.drop(index="c")["error"].eq("").all()
+    assert table.drop(index="c")["p"].tolist() == [1e-3, 2e-3, 3e-3, 4e-3]
 
 
 def test_a_failing_sample_gives_nan_and_its_reason(transport):

@@ -7,21 +7,20 @@ Only plain data crosses process boundaries.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import signal
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InvalidInputError, MgSignalError
+from ..errors import InvalidInputError
 from ..model import Model
 from .worker import Heartbeat, Job, evaluate_chunk
 
@@ -57,34 +56,75 @@ def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: in
 
 def _processes(job: Job, chunks: Sequence[Chunk], n_workers: int,
                run_timeout: float | None) -> Iterator[pd.DataFrame]:
-    """Chunks on a pool of local processes. A run that outlives ``run_timeout`` (libroadrunner
-    cannot be interrupted: an event that fires without end, for instance) gets its worker
-    killed; the pool is then started again for the unfinished chunks, which skip that run."""
-    context = _context()
-    todo = dict(enumerate(chunks))
-    skips: dict[int, dict[tuple[int, int], str]] = {}
-    while todo:
-        with tempfile.TemporaryDirectory(prefix="mgsignal-") as folder, \
-                ProcessPoolExecutor(max_workers=n_workers, mp_context=context) as pool:
-            futures = {pool.submit(evaluate_chunk, job, ids, values, heartbeat=Heartbeat(folder, number),
-                                   skip=skips.get(number)): number for number, (ids, values) in todo.items()}
-            stopped: list[tuple[int, int, int]] = []
-            try:
-                for future in _as_completed(futures, folder, run_timeout, stopped):
-                    result = future.result()
-                    del todo[futures[future]]
-                    yield result
-            except BrokenProcessPool as error:
-                if not stopped:
-                    raise MgSignalError(f"a worker process died, not stopped by run_timeout, with chunks "
-                                        f"{sorted(todo)} unfinished: {error}") from error
-                for number, scenario, row in stopped:
-                    skips.setdefault(number, {})[scenario, row] = (
-                        f"run stopped after {run_timeout:g} s (run_timeout): it did not finish, e.g. an event "
-                        f"that fires without end")
-            finally:
-                for future in futures:
-                    future.cancel()
+    """Chunks on a pool of local processes, each yielded when done.
+
+    libroadrunner cannot be interrupted, so a run that outlives ``run_timeout`` (an event that
+    fires without end, for instance) gets its worker killed; a worker that dies (killed, or a
+    crash in compiled code) is replaced by the pool. Its chunk is queued again, split: the rows
+    before the lost run as one chunk, the lost run's row with that run marked failed, and each
+    later row alone (neighbouring rows, e.g. of a Sobol' design, often fail alike, and a lost
+    chunk costs all its finished rows). The other workers go on.
+    """
+    todo: dict[int, tuple[np.ndarray, np.ndarray, dict[tuple[int, int], str]]] = {
+        number: (ids, values, {}) for number, (ids, values) in enumerate(chunks)}
+    numbers = itertools.count(len(todo))
+    with tempfile.TemporaryDirectory(prefix="mgsignal-") as folder, _context().Pool(n_workers) as pool:
+        def submit(number: int) -> Any:
+            ids, values, skip = todo[number]
+            return pool.apply_async(evaluate_chunk, (job, ids, values),
+                                    {"heartbeat": Heartbeat(folder, number), "skip": skip})
+
+        running = {number: submit(number) for number in todo}
+        while running:
+            for number in [n for n, result in running.items() if result.ready()]:
+                part = running.pop(number).get()  # an exception in the worker is raised here
+                del todo[number]
+                yield part
+            for number, scenario, row, reason in _lost_runs(folder, set(running), run_timeout):
+                ids, values, skip = todo.pop(number)
+                del running[number]  # its result never comes: the worker is gone
+                same_row = {(other, 0): why for (other, at), why in skip.items() if at == row}
+                pieces = [(slice(0, row), skip), (slice(row, row + 1), {**same_row, (scenario, 0): reason})]
+                pieces += [(slice(later, later + 1), {}) for later in range(row + 1, len(ids))]
+                for rows, piece_skip in pieces:
+                    if len(ids[rows]):
+                        todo[next_number := next(numbers)] = (ids[rows], values[rows], piece_skip)
+                        running[next_number] = submit(next_number)
+            if running:
+                time.sleep(0.05)
+
+
+def _lost_runs(folder: str, running: set[int], run_timeout: float | None) -> list[tuple[int, int, int, str]]:
+    """Runs whose worker died, or was killed here because the run outlived ``run_timeout``,
+    read from the heartbeat files ``folder/<pid>`` (chunk, scenario, row, start)."""
+    lost = []
+    for path in Path(folder).glob("[0-9]*[0-9]"):
+        try:
+            number, scenario, row, started = path.read_text(encoding="ascii").split()
+        except (OSError, ValueError):
+            continue  # the chunk just ended
+        if int(number) not in running:
+            continue
+        pid, position = int(path.name), (int(number), int(scenario), int(row))
+        if run_timeout is not None and time.time() - float(started) > run_timeout:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            reason = f"run stopped after {run_timeout:g} s (run_timeout): it did not finish, e.g. an event that fires without end"
+        elif not _alive(pid):
+            reason = "the worker process died during this run (a crash in compiled code)"
+        else:
+            continue
+        path.unlink(missing_ok=True)
+        lost.append((*position, reason))
+    return lost
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _context() -> Any:
@@ -96,31 +136,6 @@ def _context() -> Any:
         context.set_forkserver_preload(["mgsignal.ensemble.worker"])
         return context
     return multiprocessing.get_context("spawn")
-
-
-def _as_completed(futures: dict, folder: str, run_timeout: float | None,
-                  stopped: list[tuple[int, int, int]]) -> Iterator[Any]:
-    """Finished futures as they come; meanwhile, kill any worker whose current run (read from
-    its heartbeat file) started more than ``run_timeout`` seconds ago, noting that run."""
-    pending = set(futures)
-    unfinished = set(futures.values())
-    while pending:
-        done, pending = wait(pending, timeout=0.5 if run_timeout else None, return_when=FIRST_COMPLETED)
-        for future in done:
-            unfinished.discard(futures[future])
-            yield future
-        if run_timeout is None:
-            continue
-        for path in Path(folder).glob("[0-9]*[0-9]"):
-            try:
-                number, scenario, row, started = path.read_text(encoding="ascii").split()
-            except (OSError, ValueError):
-                continue  # the chunk just ended
-            if int(number) in unfinished and time.time() - float(started) > run_timeout:
-                stopped.append((int(number), int(scenario), int(row)))
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(path.name), signal.SIGKILL)
-                path.unlink(missing_ok=True)
 
 
 def _dask(job: Job, chunks: Sequence[Chunk], client: Any) -> Iterator[pd.DataFrame]:
