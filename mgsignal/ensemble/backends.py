@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import InvalidInputError
 from ..model import Model
-from .worker import Heartbeat, Job, evaluate_chunk
+from .worker import Heartbeat, Job, evaluate_chunk, read_heartbeat
 
 Chunk = tuple[np.ndarray, np.ndarray]  # (sample ids, rows of values)
 
@@ -91,7 +91,7 @@ def _processes(job: Job, chunks: Sequence[Chunk], n_workers: int,
                         todo[next_number := next(numbers)] = (ids[rows], values[rows], piece_skip)
                         running[next_number] = submit(next_number)
             if running:
-                time.sleep(0.05)
+                time.sleep(0.1)
 
 
 def _lost_runs(folder: str, running: set[int], run_timeout: float | None) -> list[tuple[int, int, int, str]]:
@@ -99,14 +99,12 @@ def _lost_runs(folder: str, running: set[int], run_timeout: float | None) -> lis
     read from the heartbeat files ``folder/<pid>`` (chunk, scenario, row, start)."""
     lost = []
     for path in Path(folder).glob("[0-9]*[0-9]"):
-        try:
-            number, scenario, row, started = path.read_text(encoding="ascii").split()
-        except (OSError, ValueError):
-            continue  # the chunk just ended
-        if int(number) not in running:
-            continue
-        pid, position = int(path.name), (int(number), int(scenario), int(row))
-        if run_timeout is not None and time.time() - float(started) > run_timeout:
+        beat = read_heartbeat(str(path))
+        if beat is None or beat[0] not in running:
+            continue  # no run yet, caught mid-write, or the chunk just ended
+        number, scenario, row, started = beat
+        pid, position = int(path.name), (number, scenario, row)
+        if run_timeout is not None and time.time() - started > run_timeout:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             reason = f"run stopped after {run_timeout:g} s (run_timeout): it did not finish, e.g. an event that fires without end"

@@ -15,6 +15,8 @@ import os
 import platform
 import sys
 import time
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,6 +29,9 @@ from ..simulate import (integrate_time_course, set_absolute_tolerance, solve_ste
                         start_steady_state)
 from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce
 from .samples import RowSetter
+
+
+HEARTBEAT_BYTES = 96  # fixed width: each beat overwrites the whole previous one
 
 
 @dataclass(frozen=True)
@@ -80,21 +85,42 @@ def compiled_model(sbml: str, name: str, compiled: CompiledCode | None = None) -
 @dataclass(frozen=True)
 class Heartbeat:
     """Where a worker says which run it is in: ``folder/<pid>`` holds ``chunk scenario row
-    start`` (positions in the chunk, wall-clock start), removed when the chunk is done. The
-    local-processes backend reads it to stop a run that never ends."""
+    start crc`` (positions in the chunk, wall-clock start, CRC-32 of the rest), rewritten in
+    place at each run (~2 us; creating a file per run cost ~0.2 ms) and removed when the chunk is
+    done. The local-processes backend reads it to stop a run that never ends."""
 
     folder: str
     chunk: int
 
-    def beat(self, scenario: int, row: int) -> None:
+    @contextlib.contextmanager
+    def open(self) -> Iterator[Callable[[int, int], None]]:
+        """A function ``beat(scenario, row)`` to call as each run starts."""
         path = os.path.join(self.folder, str(os.getpid()))
-        with open(path + ".tmp", "w", encoding="ascii") as handle:
-            handle.write(f"{self.chunk} {scenario} {row} {time.time()!r}")
-        os.replace(path + ".tmp", path)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
 
-    def stop(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(os.path.join(self.folder, str(os.getpid())))
+        def beat(scenario: int, row: int) -> None:
+            text = f"{self.chunk} {scenario} {row} {time.time()!r}"
+            os.pwrite(descriptor, f"{text} {zlib.crc32(text.encode())}".ljust(HEARTBEAT_BYTES).encode(), 0)
+
+        try:
+            yield beat
+        finally:
+            os.close(descriptor)
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+
+def read_heartbeat(path: str) -> tuple[int, int, int, float] | None:
+    """(chunk, scenario, row, start) from a heartbeat file, or None when it is empty or caught
+    half-written (its CRC does not match)."""
+    try:
+        *fields, crc = open(path, encoding="ascii").read().split()
+        text = " ".join(fields)
+        if len(fields) != 4 or zlib.crc32(text.encode()) != int(crc):
+            return None
+        return int(fields[0]), int(fields[1]), int(fields[2]), float(fields[3])
+    except (OSError, ValueError):
+        return None
 
 
 def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, model: Model | None = None,
@@ -107,15 +133,14 @@ def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, mode
     Returns one row per (scenario, sample): columns ``scenario``, ``sample``, the feature
     columns and ``error`` (empty when the run succeeded).
     """
-    try:
-        return _evaluate(job, sample_ids, values, model, heartbeat, skip or {})
-    finally:
-        if heartbeat is not None:
-            heartbeat.stop()
+    if heartbeat is None:
+        return _evaluate(job, sample_ids, values, model, None, skip or {})
+    with heartbeat.open() as beat:
+        return _evaluate(job, sample_ids, values, model, beat, skip or {})
 
 
 def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model | None,
-              heartbeat: Heartbeat | None, skip: dict[tuple[int, int], str]) -> pd.DataFrame:
+              beat: Callable[[int, int], None] | None, skip: dict[tuple[int, int], str]) -> pd.DataFrame:
     model = model if model is not None else job_model(job)
     setter = RowSetter.for_columns(model, job.columns)
     model.runner.integrator.relative_tolerance = job.rtol  # once per chunk, not per sample
@@ -132,8 +157,8 @@ def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model
             try:
                 if (scenario_position, row_position) in skip:
                     raise SimulationError(skip[scenario_position, row_position], scenario=record["scenario"] or None)
-                if heartbeat is not None:
-                    heartbeat.beat(scenario_position, row_position)
+                if beat is not None:
+                    beat(scenario_position, row_position)
                 record.update(_features(model, job, setter, row, scenario, outputs, selections))
                 record["error"] = ""
             except (MgSignalError, RuntimeError, ValueError) as error:
