@@ -152,8 +152,7 @@ def sobol(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
           scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
           n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
           checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
-          num_resamples: int = 100,
-          conf_level: float = 0.95) -> GlobalResult:
+          num_resamples: int = 100, conf_level: float = 0.95) -> GlobalResult:
     """Sobol' first-, total- (and optionally second-) order indices (Saltelli design, SALib).
 
     Args:
@@ -214,8 +213,7 @@ def morris(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
            scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
            n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
            checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
-          num_resamples: int = 100,
-           conf_level: float = 0.95) -> GlobalResult:
+           num_resamples: int = 100, conf_level: float = 0.95) -> GlobalResult:
     """Morris elementary effects (screening): ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``.
 
     Args:
@@ -266,8 +264,7 @@ def efast(model: Model | Evaluate, problem: dict, *, n: int, seed: int,
           scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
           n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
           checkpoint: str | None = None, progress: bool = True, run_timeout: float | None = 120.0,
-          num_resamples: int = 100,
-          conf_level: float = 0.95) -> GlobalResult:
+          num_resamples: int = 100, conf_level: float = 0.95) -> GlobalResult:
     """Extended FAST first- and total-order indices (SALib's ``fast_sampler`` and ``fast``).
 
     Args:
