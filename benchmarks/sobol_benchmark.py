@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
         scenario, t_end = mg.Scenario(name="deficiency_12h", changes={"Mg_e": 0.35}, duration=12 * 3600.0), None
     started = time.perf_counter()
     try:
-        result = sobol(model, spec, n=args.n, seed=7, backend="processes", n_workers=args.workers, progress=False,
+        result = global_sensitivity(model, spec, method="sobol", n=args.n, seed=7, backend="processes", n_workers=args.workers, progress=False,
                        features=[Feature("Mg_c", "end"), Feature("Mg_tot_c", "end")], t_end=t_end, n_points=2,
                        scenarios=[scenario] if scenario else None, checkpoint=args.checkpoint,
                        run_timeout=args.run_timeout)

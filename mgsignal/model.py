@@ -1,68 +1,35 @@
-"""Models: find, build and compile once; ``Model`` knows its ids and units.
+"""Models as plain data: the SBML text and what is known about it (ids, units, names).
 
-A :class:`Model` is plain data about one SBML model (ids of species, parameters, readouts,
-reactions, units, a content hash) plus two compiled libroadrunner instances that the simulation
-layer reuses for every run: one for time courses, and one with conserved-moiety analysis for
-steady states (the Newton solver needs it; CVODE can fail with it on models whose events or
-phases re-add a species, so time courses run without it).
+A :class:`Model` is read from SBML text with libsbml; it knows nothing of simulators. The
+simulation layer (:mod:`mgsignal.simulation`) compiles it on first use and keeps the compiled code
+in the model's private cache, so every later run reuses it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import libsbml
-import roadrunner
 
-from .build import build_sbml
-from .errors import InvalidInputError, ModelBuildError, UnknownIdError
+from .build import available_models, build, model_file
+from .build.units import quotient_unit_id
+from .errors import ModelBuildError, UnknownIdError
 
-
-def models_dir() -> Path:
-    """The folder holding the Antimony modules and their SBML (installed copy or source tree)."""
-    installed = Path(str(resources.files("mgsignal"))) / "models"
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parent.parent / "models"
-
-
-def available_models() -> list[str]:
-    """Names of the models shipped with mgsignal: one per Antimony module (``*.ant``) and one
-    per composite description (``*.toml``)."""
-    return sorted(path.stem for pattern in ("*.ant", "*.toml") for path in models_dir().glob(pattern))
-
-
-def model_source(name: str) -> Path:
-    """The file a shipped model is built from (its ``.ant`` module or ``.toml`` composite)."""
-    for suffix in (".ant", ".toml"):
-        candidate = models_dir() / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
-    raise UnknownIdError(str(name), available_models(), what="model", where="mgsignal")
-
-
-def build_model_sbml(path: Path) -> str:
-    """SBML of a module (``.ant``) or composite (``.toml``) file; SBML files are read as they are."""
-    if path.suffix == ".ant":
-        return build_sbml(path)
-    if path.suffix == ".toml":
-        from .compose import build_composite
-        return build_composite(path)
-    return path.read_text(encoding="utf-8")
+__all__ = ["Model", "available_models", "load_model", "model_from_sbml"]
 
 
 @dataclass(frozen=True)
 class Model:
-    """A compiled model and what is known about it.
+    """A model and what is known about it.
 
     Attributes:
-        name: model name (the Antimony file stem, or the SBML model id).
-        sbml: the SBML text the model was compiled from.
-        source: the Antimony or SBML file it came from, when it came from a file.
+        name: model name (the file stem, or the SBML model id).
+        sbml: the SBML text.
+        source: the Antimony, composite or SBML file it came from, when it came from a file.
         species: ids of all species (values are concentrations, or amounts for species that
             have only substance units, such as transporter expression levels).
         boundary_species: ids of species fixed by the environment (settable, not integrated).
@@ -77,8 +44,13 @@ class Model:
         variables: ids of other parameters that change during a run: states of rate rules
             (the neuron's membrane potential ``V_m``) and targets of events (the insulin
             module's receptor synthesis rate ``k5``); outputs, not settable.
-        units: unit id of every species, parameter, compartment and readout.
+        units: unit id of every species, parameter, compartment, readout and reaction.
         names: display name of every element that has one (for tables and plot labels).
+        sbo_terms: SBO term (``"SBO:0000..."``) of every element that has one.
+        fixed: ids of parameters the model marks as not uncertain: constants of nature,
+            valences, stoichiometries and protocol switches (their source, in the Antimony file
+            and the SBML notes, starts with ``Constant`` or ``Switch``, or their SBO term is
+            "stoichiometric coefficient" or "switch value").
         assigned_species: ids of species whose initial value comes from an initial assignment.
         sha256: hash of the SBML text, recorded in every result's provenance.
     """
@@ -98,32 +70,13 @@ class Model:
     variables: tuple[str, ...]
     units: dict[str, str]
     names: dict[str, str]
+    sbo_terms: dict[str, str]
+    fixed: tuple[str, ...]
     assigned_species: tuple[str, ...]
     sha256: str
-    runner: Any = field(repr=False, compare=False)
-    _compiled: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def steady_runner(self) -> Any:
-        """The libroadrunner instance for steady states, compiled on first use (ensembles of
-        time courses never need it, so their workers start faster)."""
-        if "steady" not in self._compiled:
-            self._compiled["steady"] = _steady_runner(self.sbml)
-        return self._compiled["steady"]
-
-    def saved_state(self, kind: str = "time_course") -> bytes:
-        """A freshly compiled runner of ``kind`` (``"time_course"`` or ``"steady"``) as
-        libroadrunner saved-state bytes: compiled machine code plus the model's own values, never
-        a run's. Loading them (:func:`model_from_sbml` ``compiled=``) takes ~0.03 s where
-        compiling the composite model takes ~0.7 s; they are only valid under the same
-        libroadrunner build on the same kind of machine. Made once per model."""
-        if kind not in ("time_course", "steady"):
-            raise InvalidInputError(f"kind must be 'time_course' or 'steady', got {kind!r}")
-        key = f"saved {kind}"
-        if key not in self._compiled:
-            runner = roadrunner.RoadRunner(self.sbml) if kind == "time_course" else _steady_runner(self.sbml)
-            self._compiled[key] = runner.saveStateS()
-        return self._compiled[key]
+    #: per-process cache of the simulation layer (compiled code); never part of the model's
+    #: identity, never sent to other processes
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def settable(self) -> tuple[str, ...]:
@@ -145,56 +98,52 @@ class Model:
             if sid not in known:
                 raise UnknownIdError(sid, known, what=what, where=f"model {self.name!r}")
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # compiled code stays in its process
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
 
 def load_model(name_or_path: str | Path = "mg_transport") -> Model:
-    """Build (if Antimony) and compile a model once.
+    """Build a model (see :func:`mgsignal.build.build`) and read what it contains.
 
     Args:
         name_or_path: the name of a shipped model (see :func:`available_models`), or the path
             of an Antimony (``.ant``), composite (``.toml``) or SBML (``.xml``/``.sbml``) file.
 
-    Returns:
-        A :class:`Model` whose compiled runner is reused by every simulation.
-
     Raises:
         UnknownIdError: for an unknown model name (with near matches).
         ModelBuildError: when the model is invalid.
     """
-    path = _resolve(name_or_path)
-    return model_from_sbml(build_model_sbml(path), name=path.stem, source=path)
+    path = model_file(name_or_path)
+    return model_from_sbml(build(path), name=path.stem, source=path)
 
 
-def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None,
-                    compiled: dict[str, bytes] | None = None) -> Model:
-    """Compile SBML text into a :class:`Model` (no validation beyond what libsbml needs).
-
-    ``compiled`` maps ``"time_course"`` (and optionally ``"steady"``) to the bytes of
-    :meth:`Model.saved_state` of the same SBML, made by the same libroadrunner build on the same
-    kind of machine: the runners are then loaded instead of compiled.
-    """
+def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None = None) -> Model:
+    """Read SBML text into a :class:`Model` (no validation beyond what libsbml needs)."""
     document = libsbml.readSBMLFromString(sbml)
     sbml_model = document.getModel()
     if sbml_model is None:
         problems = [document.getError(i).getMessage() for i in range(document.getNumErrors())]
-        raise ModelBuildError([f"{source or name}: not an SBML model: {' '.join(problems)[:500]}"])
-    rule_targets = {rule.getVariable() for rule in sbml_model.getListOfRules()
-                    if rule.isAssignment()}
-    species = tuple(s.getId() for s in sbml_model.getListOfSpecies())
-    boundary = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getBoundaryCondition())
-    parameters = tuple(p.getId() for p in sbml_model.getListOfParameters()
-                       if p.getId() not in rule_targets and p.getConstant())
+        raise ModelBuildError([f"{source or name}: not an SBML model: {' '.join(problems)[:500] or 'no <model> element'}"])
+    rule_targets = {rule.getVariable() for rule in sbml_model.getListOfRules() if rule.isAssignment()}
+    all_species = list(sbml_model.getListOfSpecies())
+    species = tuple(s.getId() for s in all_species)
     rule_parameters = [p for p in sbml_model.getListOfParameters() if p.getId() in rule_targets]
     assigned = {a.getSymbol() for a in sbml_model.getListOfInitialAssignments()}
-    amount = tuple(s.getId() for s in sbml_model.getListOfSpecies() if s.getHasOnlySubstanceUnits())
     return Model(
         name=name or sbml_model.getId(),
         sbml=sbml,
         source=source,
         species=species,
-        boundary_species=boundary,
-        amount_species=amount,
-        compartment_of={s.getId(): s.getCompartment() for s in sbml_model.getListOfSpecies()},
-        parameters=parameters,
+        boundary_species=tuple(s.getId() for s in all_species if s.getBoundaryCondition()),
+        amount_species=tuple(s.getId() for s in all_species if s.getHasOnlySubstanceUnits()),
+        compartment_of={s.getId(): s.getCompartment() for s in all_species},
+        parameters=tuple(p.getId() for p in sbml_model.getListOfParameters()
+                         if p.getId() not in rule_targets and p.getConstant()),
         compartments=tuple(c.getId() for c in sbml_model.getListOfCompartments()),
         readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
         intermediates=tuple(p.getId() for p in rule_parameters if not p.isSetName()),
@@ -202,79 +151,36 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         variables=tuple(p.getId() for p in sbml_model.getListOfParameters()
                         if not p.getConstant() and p.getId() not in rule_targets),
         units=_units(sbml_model),
-        names=_names(sbml_model),
+        names=_attribute(sbml_model, "isSetName", "getName"),
+        sbo_terms=_attribute(sbml_model, "isSetSBOTerm", "getSBOTermID"),
+        fixed=tuple(p.getId() for p in sbml_model.getListOfParameters() if _is_fixed(p)),
         assigned_species=tuple(sid for sid in species if sid in assigned),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
-        runner=_loaded_runner(compiled["time_course"]) if compiled else roadrunner.RoadRunner(sbml),
-        _compiled={"steady": _loaded_runner(compiled["steady"])} if compiled and "steady" in compiled else {},
     )
 
 
-def _steady_runner(sbml: str) -> Any:
-    runner = roadrunner.RoadRunner(sbml)
-    # libroadrunner's moiety analysis returns nonsense rates (~1e250) for rate-rule variables
-    # (the neuron model's membrane potential): use it for reaction-only models
-    runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
-    return runner
+#: SBO terms of parameters that are not uncertain: stoichiometric coefficient, switch value
+FIXED_SBO_TERMS = ("SBO:0000481", "SBO:0000389")
+_FIXED_SOURCE = re.compile(r"Source:\s*(Constant|Switch)\b")
 
 
-def _loaded_runner(state: bytes) -> Any:
-    runner = roadrunner.RoadRunner()
-    runner.loadStateS(state)
-    return runner
+def _is_fixed(parameter: libsbml.Parameter) -> bool:
+    if parameter.isSetSBOTerm() and parameter.getSBOTermID() in FIXED_SBO_TERMS:
+        return True
+    return parameter.isSetNotes() and bool(_FIXED_SOURCE.search(parameter.getNotesString()))
 
 
-def species_selection(sid: str, amount_species: tuple[str, ...]) -> str:
-    """libroadrunner selection of a species: ``[id]`` (concentration) unless amount-only."""
-    return sid if sid in amount_species else f"[{sid}]"
-
-
-def _quotient_unit(sbml_model: libsbml.Model, numerator: str, denominator: str) -> str:
-    """The model's own unit id equal to numerator/denominator (e.g. fmol/pL -> mM), if any."""
-    top, bottom = unit_definition(sbml_model, numerator), unit_definition(sbml_model, denominator)
-    if top is None or bottom is None:
-        return f"{numerator}/{denominator}"
-    inverse = bottom.clone()
-    for unit in inverse.getListOfUnits():
-        unit.setExponent(-unit.getExponent())
-    quotient = libsbml.UnitDefinition.convertToSI(libsbml.UnitDefinition.combine(top, inverse))
-    for definition in sbml_model.getListOfUnitDefinitions():
-        if libsbml.UnitDefinition.areIdentical(libsbml.UnitDefinition.convertToSI(definition), quotient):
-            return definition.getId()
-    return f"{numerator}/{denominator}"
-
-
-def unit_definition(sbml_model: libsbml.Model, uid: str) -> libsbml.UnitDefinition | None:
-    """The model's definition of ``uid``, or one made for an SBML base unit such as ``second``."""
-    definition = sbml_model.getUnitDefinition(uid)
-    kind = libsbml.UnitKind_forName(uid)
-    if definition is None and kind != libsbml.UNIT_KIND_INVALID:
-        definition = libsbml.UnitDefinition(sbml_model.getLevel(), sbml_model.getVersion())
-        unit = definition.createUnit()
-        unit.initDefaults()
-        unit.setKind(kind)
-    return definition
-
-
-def _names(sbml_model: libsbml.Model) -> dict[str, str]:
-    """Display name of every element that has one. The list is walked by index: once tellurium
-    has imported libsedml (which bundles its own libsbml wrappers), iterating it never ends."""
+def _attribute(sbml_model: libsbml.Model, has: str, get: str) -> dict[str, str]:
+    """One attribute of every element with an id that has it. The list is walked by index: once
+    tellurium has imported libsedml (which bundles its own libsbml wrappers), iterating it never
+    ends."""
     elements = sbml_model.getListOfAllElements()
-    names = {}
+    found = {}
     for index in range(elements.getSize()):
         element = elements.get(index)
-        if element is not None and element.isSetIdAttribute() and element.isSetName():
-            names[element.getId()] = element.getName()
-    return names
-
-
-def _resolve(name_or_path: str | Path) -> Path:
-    path = Path(name_or_path)
-    if path.suffix in {".ant", ".xml", ".sbml", ".toml"}:
-        if not path.is_file():
-            raise ModelBuildError([f"{path}: no such file"])
-        return path
-    return model_source(str(name_or_path))
+        if element is not None and element.isSetIdAttribute() and getattr(element, has)():
+            found[element.getId()] = getattr(element, get)()
+    return found
 
 
 def _units(sbml_model: libsbml.Model) -> dict[str, str]:
@@ -284,7 +190,7 @@ def _units(sbml_model: libsbml.Model) -> dict[str, str]:
 
     def quotient(numerator: str, denominator: str) -> str:
         if (numerator, denominator) not in quotients:
-            quotients[numerator, denominator] = _quotient_unit(sbml_model, numerator, denominator)
+            quotients[numerator, denominator] = quotient_unit_id(sbml_model, numerator, denominator)
         return quotients[numerator, denominator]
 
     substance = sbml_model.getSubstanceUnits()

@@ -17,7 +17,7 @@ def plot_time_course(table: pd.DataFrame, *, panels: Sequence[Sequence[str]],
     """Plot columns of a time-course table, one panel per group of ids.
 
     Args:
-        table: a result of :func:`mgsignal.simulate` (time index in seconds).
+        table: a result of :func:`mgsignal.simulation` (time index in seconds).
         panels: groups of column ids; each group shares one axis.
         names: display names for the legend (e.g. ``model.names``).
         time_unit: ``"s"``, ``"min"`` or ``"h"`` for the x axis.

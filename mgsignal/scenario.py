@@ -18,6 +18,7 @@ compartments. Built-in scenarios live as TOML files in ``mgsignal/scenarios/``.
 from __future__ import annotations
 
 import math
+import numbers
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -51,6 +52,9 @@ class Scenario:
         preequilibration_time: pre-equilibrate by simulating this many seconds instead of
             solving for the steady state.
         model: the model the scenario is written for (the CLI uses it when none is named).
+        outputs: the ids the scenario is about (what ``mgsignal run`` tabulates and plots);
+            empty: the model's readouts.
+        source: where its numbers come from (citations or stated assumptions).
     """
 
     name: str
@@ -61,19 +65,30 @@ class Scenario:
     duration: float | None = None
     preequilibration_time: float | None = None
     model: str | None = None
+    outputs: tuple[str, ...] = ()
+    source: str = ""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidInputError(f"a scenario needs a name (text), got {self.name!r}")
         starts = [phase.start for phase in self.phases]
-        if any(start <= 0 for start in starts) or starts != sorted(starts):
-            raise InvalidInputError(
-                f"scenario {self.name!r}: phase starts must be > 0 s and in increasing order, got {starts}")
+        if any(not _is_number(start) or start <= 0 for start in starts):
+            raise InvalidInputError(f"scenario {self.name!r}: phase starts must be numbers > 0 s, got {starts}")
+        repeated = sorted({s for s in starts if starts.count(s) > 1})
+        if repeated:
+            raise InvalidInputError(f"scenario {self.name!r}: two phases start at {repeated[0]:g} s; merge their changes")
+        if starts != sorted(starts):
+            raise InvalidInputError(f"scenario {self.name!r}: phase starts must be in increasing order, got {starts}")
         for target, value in self.all_changes():
-            if not isinstance(value, (int, float)) or not math.isfinite(value):
+            if not _is_number(value) or not math.isfinite(value):
                 raise InvalidInputError(f"scenario {self.name!r}: value of {target!r} must be a finite number, got {value!r}")
         for key in ("duration", "preequilibration_time"):
             value = getattr(self, key)
-            if value is not None and not value > 0:
+            if value is not None and (not _is_number(value) or not value > 0):
                 raise InvalidInputError(f"scenario {self.name!r}: {key} must be > 0 s, got {value!r}")
+        if self.duration is not None and starts and starts[-1] >= self.duration:
+            raise InvalidInputError(f"scenario {self.name!r}: a phase starts at {starts[-1]:g} s, at or after the "
+                                    f"scenario's end ({self.duration:g} s); it would never apply")
         if self.preequilibration_time is not None and self.preequilibration is None:
             raise InvalidInputError(f"scenario {self.name!r}: preequilibration_time needs a preequilibration table")
 
@@ -101,28 +116,66 @@ class Scenario:
         for key in ("duration", "preequilibration_time", "model"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.outputs:
+            data["outputs"] = list(self.outputs)
+        if self.source:
+            data["source"] = self.source
         return data
 
 
-def scenario_from_dict(data: dict[str, Any]) -> Scenario:
-    """Build a :class:`Scenario` from its plain-data (TOML) form; unknown keys are an error."""
-    allowed = {"name", "description", "changes", "phases", "preequilibration", "duration", "preequilibration_time",
-               "model"}
-    extra = set(data) - allowed
+#: keys of a scenario file and the type each must have
+KEYS = {"name": str, "description": str, "changes": dict, "phases": list, "preequilibration": dict,
+        "duration": numbers.Real, "preequilibration_time": numbers.Real, "model": str, "outputs": list,
+        "source": str}
+
+
+def scenario_from_dict(data: dict[str, Any], *, where: str = "scenario") -> Scenario:
+    """Build a :class:`Scenario` from its plain-data (TOML) form; unknown keys and values of
+    the wrong type are errors naming ``where`` (the file) and the key."""
+    extra = set(data) - set(KEYS)
     if extra:
-        raise InvalidInputError(f"scenario keys {sorted(extra)} are not known; allowed: {sorted(allowed)}")
+        raise InvalidInputError(f"{where}: keys {sorted(extra)} are not known; allowed: {sorted(KEYS)}")
     if "name" not in data:
-        raise InvalidInputError("a scenario needs a 'name'")
-    phases = tuple(Phase(start=float(p["start"]), changes=dict(p.get("changes", {})))
-                   for p in data.get("phases", []))
+        raise InvalidInputError(f"{where}: a scenario needs a 'name'")
+    for key, kind in KEYS.items():
+        if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool)):
+            raise InvalidInputError(f"{where}: {key!r} must be {_KIND_NAMES[kind]}, got {data[key]!r}")
+    phases = []
+    for k, phase in enumerate(data.get("phases", [])):
+        if not isinstance(phase, dict) or "start" not in phase or set(phase) - {"start", "changes"}:
+            raise InvalidInputError(f"{where}: phases[{k}] must be a table with 'start' (s) and 'changes', got {phase!r}")
+        if not _is_number(phase["start"]) or not isinstance(phase.get("changes", {}), dict):
+            raise InvalidInputError(f"{where}: phases[{k}] needs a number 'start' and a table 'changes', got {phase!r}")
+        phases.append(Phase(start=float(phase["start"]), changes=dict(phase.get("changes", {}))))
+    for key in ("changes", "preequilibration"):
+        _check_values(data.get(key) or {}, f"{where}: {key}")
+    for k, phase in enumerate(phases):
+        _check_values(phase.changes, f"{where}: phases[{k}].changes")
     pre = data.get("preequilibration")
-    return Scenario(name=str(data["name"]), description=str(data.get("description", "")),
-                    changes=dict(data.get("changes", {})), phases=phases,
-                    preequilibration=None if pre is None else dict(pre),
-                    duration=None if data.get("duration") is None else float(data["duration"]),
-                    preequilibration_time=(None if data.get("preequilibration_time") is None
-                                           else float(data["preequilibration_time"])),
-                    model=None if data.get("model") is None else str(data["model"]))
+    try:
+        return Scenario(name=data["name"], description=data.get("description", ""),
+                        changes=dict(data.get("changes", {})), phases=tuple(phases),
+                        preequilibration=None if pre is None else dict(pre),
+                        duration=None if data.get("duration") is None else float(data["duration"]),
+                        preequilibration_time=(None if data.get("preequilibration_time") is None
+                                               else float(data["preequilibration_time"])),
+                        model=data.get("model"), outputs=tuple(str(o) for o in data.get("outputs", ())),
+                        source=data.get("source", ""))
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{where}: {error}") from None
+
+
+_KIND_NAMES = {str: "text", dict: "a table", list: "a list", numbers.Real: "a number"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_values(changes: dict[str, Any], where: str) -> None:
+    for target, value in changes.items():
+        if not _is_number(value):
+            raise InvalidInputError(f"{where}: {target!r} must be a number, got {value!r}")
 
 
 def available_scenarios() -> list[str]:
@@ -133,20 +186,36 @@ def available_scenarios() -> list[str]:
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a built-in scenario by name, or a scenario TOML file by path."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
     path = Path(name_or_path)
-    if path.suffix == ".toml":
-        text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml" or path.exists():
+        if path.is_dir():
+            raise InvalidInputError(f"{path}: is a folder, not a scenario file")
+        if not path.is_file():
+            raise InvalidInputError(f"{path}: no such scenario file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInputError(f"{path}: not a UTF-8 text file") from None
+        where = str(path)
     else:
         entry = resources.files("mgsignal") / "scenarios" / f"{name_or_path}.toml"
         if not entry.is_file():
             raise UnknownIdError(str(name_or_path), available_scenarios(), what="scenario", where="mgsignal")
         text = entry.read_text(encoding="utf-8")
+        where = f"scenario {name_or_path!r}"
     try:
-        return scenario_from_dict(tomllib.loads(text))
+        return scenario_from_dict(tomllib.loads(text), where=where)
     except tomllib.TOMLDecodeError as error:
-        raise InvalidInputError(f"{name_or_path}: invalid TOML: {error}") from error
+        raise InvalidInputError(f"{where}: invalid TOML: {error}") from None
 
 
 def check_scenario(scenario: Scenario, model: Model) -> None:
-    """Raise :class:`UnknownIdError` when a target is not a settable id of ``model``."""
+    """Raise :class:`UnknownIdError` when a target is not a settable id of ``model`` (or an
+    output the scenario names is not an output of it)."""
+    if not isinstance(scenario, Scenario):
+        raise InvalidInputError(f"scenario must be a Scenario (e.g. mgsignal.load_scenario({scenario!r})), "
+                                f"got {type(scenario).__name__}")
     model.check_ids([target for target, _ in scenario.all_changes()], settable=True)
+    model.check_ids(list(scenario.outputs))

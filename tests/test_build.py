@@ -8,7 +8,7 @@ import libsbml
 import pytest
 
 import mgsignal as mg
-from mgsignal.model import available_models, build_model_sbml, model_source, models_dir
+from mgsignal.build import available_models, build, model_source, models_dir
 
 from .conftest import annotation_uris
 
@@ -17,7 +17,7 @@ MODELS = available_models()
 
 @pytest.mark.parametrize("name", MODELS)
 def test_every_model_builds_with_zero_errors_and_zero_warnings(name):
-    sbml = build_model_sbml(model_source(name))  # raises on any problem
+    sbml = build(model_source(name))  # raises on any problem
     document = libsbml.readSBMLFromString(sbml)
     assert (document.getLevel(), document.getVersion()) == (3, 2)
     document.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
@@ -29,7 +29,7 @@ def test_every_model_builds_with_zero_errors_and_zero_warnings(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_committed_sbml_is_current(name):
     committed = (models_dir() / f"{name}.xml").read_text(encoding="utf-8")
-    assert committed == build_model_sbml(model_source(name)), \
+    assert committed == build(model_source(name)), \
         f"models/{name}.xml is out of date: run `mgsignal build`"
 
 
@@ -60,7 +60,7 @@ def test_syntax_error_names_file_and_line(tmp_path):
     path = tmp_path / "broken.ant"
     path.write_text("model broken\n  x = 1;\n  y := 3 +\nend\n")
     with pytest.raises(mg.ModelBuildError) as info:
-        mg.build_sbml(path)
+        build(path)
     assert re.search(rf"{re.escape(str(path))}:3: antimony error", str(info.value))
 
 
@@ -76,7 +76,7 @@ def test_unit_inconsistency_is_reported_at_the_declaring_line(tmp_path):
         "  R1: A => ; k * A\n"  # concentration/time, not substance/time: inconsistent
         "end\n")
     with pytest.raises(mg.ModelBuildError) as info:
-        mg.build_sbml(path)
+        build(path)
     assert any(line.startswith(f"{path}:10: warning") for line in info.value.problems), info.value.problems
 
 

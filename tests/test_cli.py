@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from mgsignal.cli import main
-from mgsignal.model import models_dir
+from mgsignal.build import models_dir
 
 
 @pytest.fixture()

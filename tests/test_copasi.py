@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import mgsignal as mg
-from mgsignal.model import models_dir
+from mgsignal.build import models_dir
 
 basico = pytest.importorskip("basico")
 

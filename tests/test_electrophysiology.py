@@ -9,7 +9,7 @@ import pytest
 from scipy.optimize import brentq
 
 from mgsignal.errors import InvalidInputError, UnknownIdError
-from mgsignal.experiments.electrophysiology import (ghk_current, ghk_flux, ghk_potential,
+from mgsignal.biophysics import (ghk_current, ghk_flux, ghk_potential,
                                                     jahr_stevens_unblocked,
                                                     kinetic_block_unblocked, nernst_potential,
                                                     thermal_voltage)

@@ -102,22 +102,21 @@ def test_workers_load_compiled_code_on_its_host_and_compile_elsewhere(transport,
     build) compiles the SBML instead. Both give the serial numbers exactly."""
     from dataclasses import replace
 
-    from mgsignal.ensemble import engine, worker
-    from mgsignal.simulate import DEFAULT_ATOL, DEFAULT_RTOL
-    job = engine._job(transport, samples, FEATURES, (mg.load_scenario("hypomagnesaemia"),), None, 49,
-                      DEFAULT_RTOL, DEFAULT_ATOL, "processes")
+    from mgsignal.ensemble import EnsembleOptions, engine, worker
+    job = engine._job(transport, samples, FEATURES, (mg.load_scenario("hypomagnesaemia"),),
+                      EnsembleOptions(n_points=49, backend="processes"))
     assert dict(job.compiled.states).keys() == {"time_course", "steady"}  # steady features need both
     built = []
-    monkeypatch.setattr(worker, "model_from_sbml", lambda sbml, **options: built.append(options["compiled"])
-                        or mg.model.model_from_sbml(sbml, **options))
+    monkeypatch.setattr(worker, "Simulator", lambda model, **options: built.append(options["compiled"])
+                        or mg.Simulator(model, **options))
     ids, rows = samples.index.to_numpy()[:6], samples.to_numpy()[:6]
     for compiled, loaded in [(job.compiled, True), (replace(job.compiled, host="elsewhere"), False)]:
-        worker.compiled_model.cache_clear()
+        worker.compiled_simulator.cache_clear()
         part = worker.evaluate_chunk(replace(job, compiled=compiled), ids, rows).set_index("sample")
         assert (built[-1] is not None) == loaded
         expected = serial.iloc[:6]
         pd.testing.assert_frame_equal(part[expected.columns], expected, check_exact=True, check_names=False)
-    worker.compiled_model.cache_clear()
+    worker.compiled_simulator.cache_clear()
 
 
 def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
@@ -234,8 +233,8 @@ def test_scans_and_dose_responses(transport):
     assert (grid.xs(1.0, level="TRPM7")["steady_state_Mg_c"].diff().dropna() > 0).all()
     curve = dose_response(transport, dose="Mg_e", doses=np.geomspace(0.05, 5, 9),
                           response=Feature("Mg_c", "steady_state"), t_end=1, backend="serial", progress=False)
-    ec50 = curve.attrs["ec50"]
-    half = curve.iloc[0, 0] + 0.5 * (curve.attrs["max"] - curve.iloc[0, 0])
+    ec50, top = curve.attrs["ec50"]["steady_state_Mg_c"], curve.attrs["max"]["steady_state_Mg_c"]
+    half = curve.iloc[0, 0] + 0.5 * (top - curve.iloc[0, 0])
     low, high = curve.index[curve.index < ec50][-1], curve.index[curve.index > ec50][0]
     assert curve.loc[low].iloc[0] < half < curve.loc[high].iloc[0]
     inside = run_ensemble(transport, pd.DataFrame({"TRPM7": [1.0]}), t_end=12 * 3600, backend="serial", progress=False,
@@ -243,4 +242,4 @@ def test_scans_and_dose_responses(transport):
                                                  response=Feature("Mg_c", "end"))])
     # after 12 h the end value is the steady state to ~1e-5 (relaxation is slowest at high doses)
     assert inside.loc[0, "mg_ec50"] == pytest.approx(ec50, rel=1e-4)
-    assert inside.loc[0, "mg_max"] == pytest.approx(curve.attrs["max"], rel=1e-4)
+    assert inside.loc[0, "mg_max"] == pytest.approx(top, rel=1e-4)

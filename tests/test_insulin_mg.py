@@ -11,7 +11,7 @@ import pytest
 
 import mgsignal as mg
 from mgsignal.ensemble import default_values
-from mgsignal.experiments.insulin_response import insulin_dose_response, insulin_time_course
+from mgsignal.protocols.insulin import insulin_dose_response, insulin_time_course
 
 DOSES = np.geomspace(10, 1e6, 11)  # pM insulin (0.01 to 1000 nM)
 READOUTS = ("pAkt_frac", "GLUT4_pm_frac")

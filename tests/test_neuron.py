@@ -12,8 +12,8 @@ import pytest
 from scipy.optimize import brentq
 
 import mgsignal as mg
-from mgsignal.experiments.electrophysiology import ghk_current, nernst_potential
-from mgsignal.model import models_dir
+from mgsignal.biophysics import ghk_current, nernst_potential
+from mgsignal.build import models_dir
 
 from .conftest import annotation_uris
 
@@ -29,7 +29,7 @@ def neuron() -> mg.Model:
 
 @pytest.fixture(scope="module")
 def params() -> dict[str, float]:
-    table = mg.read_parameter_table(models_dir() / "neuron.ant")
+    table = mg.parameter_table(models_dir() / "neuron.ant")
     return dict(zip(table["id"], table["value"]))
 
 

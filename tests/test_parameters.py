@@ -5,9 +5,8 @@ from __future__ import annotations
 import libsbml
 import pytest
 
-from mgsignal.compose import composite_parameter_table
-from mgsignal.model import available_models, model_source, models_dir
-from mgsignal.parameters import missing_sources, read_parameter_table
+from mgsignal.build import available_models, model_source, models_dir, parameter_table
+from mgsignal.build import missing_sources, read_parameter_table
 
 MODELS = available_models()
 
@@ -32,8 +31,7 @@ def _values_needing_sources(name: str) -> dict[str, tuple[float, str]]:
 
 
 def _table(name: str):
-    source = model_source(name)
-    return composite_parameter_table(source) if source.suffix == ".toml" else read_parameter_table(source)
+    return parameter_table(model_source(name))
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -13,8 +13,8 @@ from scipy.optimize import brentq
 
 import mgsignal as mg
 from mgsignal.errors import InvalidInputError, UnknownIdError
-from mgsignal.experiments.electrophysiology import ghk_potential
-from mgsignal.experiments.patch_clamp import (ACSF, ACSF_MG_FREE, PIPETTE_SOLUTION, Solution,
+from mgsignal.biophysics import ghk_potential
+from mgsignal.protocols.patch_clamp import (ACSF, ACSF_MG_FREE, PIPETTE_SOLUTION, Solution,
                                               agonist_ec50, coincidence_experiment, current_clamp,
                                               agonist_dose_response, excitotoxic_load, plot_current_clamp,
                                               plot_iv, voltage_clamp)

@@ -15,9 +15,9 @@ from SALib.sample import sobol as salib_sobol
 
 import mgsignal as mg
 from mgsignal.ensemble import Feature, default_values
-from mgsignal.sensitivity import (SampleFailureError, efast, model_parameters, morris, plot_heatmap,
-                                  plot_indices, problem, sobol, steady_state_sensitivities)
-from mgsignal.sensitivity.command import sensitivity
+from mgsignal.sensitivity import (SampleFailureError, global_sensitivity, model_parameters, plot_heatmap,
+                                  plot_indices, problem, steady_state_sensitivities)
+from mgsignal.cli import main
 
 matplotlib.use("Agg")
 
@@ -48,7 +48,7 @@ def test_ishigami_analytic_indices_are_the_published_ones():
 
 def test_sobol_recovers_the_ishigami_indices():
     first, total, s13 = ishigami_indices()
-    result = sobol(ishigami, ISHIGAMI, n=4096, seed=3, calc_second_order=True)
+    result = global_sensitivity(ishigami, ISHIGAMI, method="sobol", n=4096, seed=3, calc_second_order=True)
     table = result.indices.loc["y"]
     assert len(result.samples) == 4096 * (2 * 3 + 2)
     np.testing.assert_allclose(table["S1"], first, atol=0.03)  # worst of 30 seeds: 0.019
@@ -62,18 +62,18 @@ def test_sobol_recovers_the_ishigami_indices():
 
 def test_sobol_is_reproducible_and_does_not_change_the_problem():
     spec = {k: (list(v) if isinstance(v, list) else v) for k, v in ISHIGAMI.items()}
-    first = sobol(ishigami, spec, n=256, seed=11)
-    again = sobol(ishigami, spec, n=256, seed=11)
+    first = global_sensitivity(ishigami, spec, method="sobol", n=256, seed=11)
+    again = global_sensitivity(ishigami, spec, method="sobol", n=256, seed=11)
     pd.testing.assert_frame_equal(first.indices, again.indices)
     assert spec == ISHIGAMI  # SALib adds keys to the dicts it is given; ours stays as it was
     assert first.second_order is None and len(first.samples) == 256 * 5
     with pytest.raises(mg.InvalidInputError, match="power of 2"):
-        sobol(ishigami, ISHIGAMI, n=1000, seed=1)
+        global_sensitivity(ishigami, ISHIGAMI, method="sobol", n=1000, seed=1)
 
 
 def test_efast_recovers_the_ishigami_indices():
     first, total, _ = ishigami_indices()
-    result = efast(ishigami, ISHIGAMI, n=2049, seed=5)
+    result = global_sensitivity(ishigami, ISHIGAMI, method="efast", n=2049, seed=5)
     table = result.indices.loc["y"]
     assert len(result.samples) == 2049 * 3
     np.testing.assert_allclose(table["S1"], first, atol=0.04)  # worst of 30 seeds: 0.029
@@ -104,7 +104,7 @@ def morris_exact(num_levels: int = 4) -> tuple[np.ndarray, np.ndarray]:
 def test_morris_screens_the_ishigami_function():
     mu, mu_star = morris_exact()
     assert mu_star[2] < min(mu_star[:2])  # x3 acts only through its interaction with x1
-    result = morris(ishigami, ISHIGAMI, n=400, seed=2)
+    result = global_sensitivity(ishigami, ISHIGAMI, method="morris", n=400, seed=2)
     table = result.indices.loc["y"]
     assert len(result.samples) == 400 * 4 and result.n_dropped == 0
     np.testing.assert_allclose(table["mu_star"], mu_star, rtol=0.15)  # worst of 30 seeds: 0.115
@@ -121,11 +121,11 @@ def test_failed_samples_are_counted_and_refused_or_dropped():
         return y
 
     with pytest.raises(SampleFailureError, match="samples gave no value") as caught:
-        sobol(flaky, ISHIGAMI, n=256, seed=1)
+        global_sensitivity(flaky, ISHIGAMI, method="sobol", n=256, seed=1)
     assert caught.value.n_failed == int(np.isnan(caught.value.evaluations["y"]).sum()) > 0
     with pytest.raises(SampleFailureError):
-        efast(flaky, ISHIGAMI, n=257, seed=1)
-    result = morris(flaky, ISHIGAMI, n=200, seed=1)
+        global_sensitivity(flaky, ISHIGAMI, method="efast", n=257, seed=1)
+    result = global_sensitivity(flaky, ISHIGAMI, method="morris", n=200, seed=1)
     assert result.n_failed > 0 and 0 < result.n_dropped < 200
     assert np.isfinite(result.indices.to_numpy()).all()
 
@@ -171,7 +171,7 @@ def test_all_parameters_of_the_composite_leave_out_inputs_that_are_off(composite
 def transport_sobol(transport):
     spec = problem(transport, TRANSPORT, relative=0.3)
     features = [Feature("Mg_c", "steady_state"), Feature("Mg_tot_c", "steady_state")]
-    return sobol(transport, spec, n=64, seed=4, features=features, backend="serial", progress=False)
+    return global_sensitivity(transport, spec, method="sobol", n=64, seed=4, features=features, backend="serial", progress=False)
 
 
 def test_sobol_on_the_transport_model_ranks_like_the_local_sensitivities(transport, transport_sobol):
@@ -196,7 +196,7 @@ def test_sobol_on_the_transport_model_ranks_like_the_local_sensitivities(transpo
 def test_several_scenarios_are_analysed_separately(transport):
     spec = problem(transport, ["P_TRPM7", "Vmax_SLC41A1"], relative=0.2)
     scenarios = [mg.load_scenario("hypomagnesaemia"), mg.load_scenario("trpm7_knockout")]
-    result = morris(transport, spec, n=4, seed=1, features=[Feature("Mg_c", "end")], scenarios=scenarios,
+    result = global_sensitivity(transport, spec, method="morris", n=4, seed=1, features=[Feature("Mg_c", "end")], scenarios=scenarios,
                     backend="serial", progress=False, n_points=3)
     assert result.outputs == ["hypomagnesaemia:end_Mg_c", "trpm7_knockout:end_Mg_c"]
     knockout = result.indices.loc["trpm7_knockout:end_Mg_c", "mu_star"]
@@ -213,19 +213,19 @@ def test_global_figures(transport_sobol):
 
 def test_sensitivity_command(tmp_path, transport):
     runner = CliRunner()
-    help_text = runner.invoke(sensitivity, ["--help"]).output
+    help_text = runner.invoke(main, ["sensitivity", "--help"]).output
     assert "--method [sobol|morris|efast|local]" in help_text and "--checkpoint" in help_text
     csv, png = tmp_path / "indices.csv", tmp_path / "indices.png"
-    result = runner.invoke(sensitivity, ["--method", "sobol", "-n", "16", "--parameters", "P_TRPM7,Vmax_SLC41A1,Kd_L",
+    result = runner.invoke(main, ["sensitivity", "--method", "sobol", "-n", "16", "--parameters", "P_TRPM7,Vmax_SLC41A1,Kd_L",
                                          "--backend", "serial", "--quiet", "--csv", str(csv), "--plot", str(png)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(csv, index_col=[0, 1])
     assert list(table.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
     assert table.loc[("steady_state_Mg_c", "Kd_L"), "ST"] < 1e-6 < table.loc[("steady_state_Mg_c", "Vmax_SLC41A1"), "ST"]
     assert png.stat().st_size > 1000
-    local = runner.invoke(sensitivity, ["--method", "local", "--parameters", "P_TRPM7,TRPM7", "--csv", str(csv)])
+    local = runner.invoke(main, ["sensitivity", "--method", "local", "--parameters", "P_TRPM7,TRPM7", "--csv", str(csv)])
     assert local.exit_code == 0, local.output
     expected = steady_state_sensitivities(transport, parameters=["P_TRPM7"], outputs=["Mg_c"]).iloc[0, 0]
     assert pd.read_csv(csv, index_col=0).loc["P_TRPM7", "steady_state_Mg_c"] == pytest.approx(expected, rel=1e-9)
-    wrong = runner.invoke(sensitivity, ["--parameters", "P_TRPM8"])
+    wrong = runner.invoke(main, ["sensitivity", "--parameters", "P_TRPM8"])
     assert wrong.exit_code == 2 and "did you mean 'P_TRPM7'" in wrong.output

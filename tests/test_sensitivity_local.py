@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import mgsignal as mg
-from mgsignal.sensitivity import (FIXED_PARAMETERS, control_coefficients, model_parameters,
+from mgsignal.sensitivity import (control_coefficients, model_parameters,
                                   plot_heatmap, plot_sensitivity_time_course, plot_tornado,
                                   steady_state_sensitivities, time_course_sensitivities)
 
@@ -28,7 +28,7 @@ TRANSPORTERS = {"TRPM7": "J_TRPM7", "MagT1": "J_MagT1", "SLC41A1": "J_SLC41A1", 
 @pytest.fixture(scope="module")
 def values() -> dict[str, float]:
     """Parameter values read from the Antimony file itself (not from the compiled model)."""
-    table = mg.read_parameter_table(ROOT / "models" / "mg_transport.ant")
+    table = mg.parameter_table(ROOT / "models" / "mg_transport.ant")
     return dict(zip(table["id"], table["value"]))
 
 
@@ -40,11 +40,28 @@ def _steady_fd(model, pid, value, output, h=1e-3):
     return (up - down) / (2 * h * base)
 
 
+#: what the transport model marks as fixed (its source says "Constant"): CODATA constants, the
+#: valence of Mg2+ and the exchanger's stoichiometry
+FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1")
+
+
 def test_all_parameters_are_the_constant_parameters_but_physical_constants(transport):
     ids = model_parameters(transport)
+    assert set(transport.fixed) == set(FIXED_PARAMETERS)
     assert set(FIXED_PARAMETERS) <= set(transport.parameters)
     assert not set(ids) & set(FIXED_PARAMETERS)
     assert set(ids) | set(FIXED_PARAMETERS) == set(transport.parameters)
+
+
+def test_the_neuron_all_problem_leaves_out_valences_constants_stoichiometries_and_switches():
+    """The neuron model marks its physical constants, ion valences, pump stoichiometry and
+    protocol switches; 'all' never varies them (a review found z_K, z_Na, ... varied)."""
+    neuron = mg.load_model("neuron")
+    ids = model_parameters(neuron)
+    fixed = {"faraday", "R_gas", "z_K", "z_Na", "z_Cl", "z_Ca", "n_Na_NaK", "n_K_NaK", "clamp", "V_hold",
+             "mg_block_kinetic"}
+    assert fixed <= set(neuron.parameters) and not fixed & set(ids)
+    assert {"EC50_Glu_NMDA", "temperature", "P_K_leak"} <= set(ids)
 
 
 @pytest.mark.parametrize("pid", ["P_TRPM7", "Vmax_SLC41A1", "K_Mg_SLC41A1", "V_pm", "L_tot_c", "TRPM7"])

@@ -2,9 +2,10 @@
 serially, in local processes or on a Dask cluster, with checkpoints and resumption."""
 
 from .engine import run_ensemble
-from .features import DoseResponse, Feature, half_maximal_dose
-from .samples import default_values, sample_parameters
+from .features import DoseResponse, Feature, half_maximal_dose, with_dose
+from .options import EnsembleOptions
+from .samples import default_values, relative_range, sample_parameters
 from .scans import dose_response, scan
 
-__all__ = ["DoseResponse", "Feature", "default_values", "dose_response", "half_maximal_dose",
-           "run_ensemble", "sample_parameters", "scan"]
+__all__ = ["DoseResponse", "EnsembleOptions", "Feature", "default_values", "dose_response", "half_maximal_dose",
+           "relative_range", "run_ensemble", "sample_parameters", "scan", "with_dose"]

@@ -21,27 +21,27 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidInputError
-from ..model import Model
+from ..simulation import Simulator
 from .worker import Heartbeat, Job, evaluate_chunk, read_heartbeat
 
 Chunk = tuple[np.ndarray, np.ndarray]  # (sample ids, rows of values)
 
 
 def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: int | None,
-               model: Model, run_timeout: float | None = None) -> Iterator[pd.DataFrame]:
+               simulator: Simulator, run_timeout: float | None = None) -> Iterator[pd.DataFrame]:
     """Evaluate every chunk on ``backend`` and yield each result when it is done.
 
     Args:
         backend: ``"serial"``, ``"processes"`` (local worker processes), a
             ``dask.distributed.Client``, or a Dask scheduler address (``"tcp://host:port"``).
         n_workers: number of local processes (default: the number of CPUs).
-        model: the caller's compiled model, used directly by the serial backend.
+        simulator: the caller's simulator of the model, used directly by the serial backend.
         run_timeout: local processes only: a run still going after this many seconds is
             stopped (its worker is killed and replaced) and reported as failed.
     """
     if backend == "serial":
         for ids, values in chunks:
-            yield evaluate_chunk(job, ids, values, model=model)
+            yield evaluate_chunk(job, ids, values, simulator=simulator)
     elif backend == "processes":
         yield from _processes(job, chunks, n_workers or os.cpu_count() or 1, run_timeout)
     elif isinstance(backend, str) and "://" in backend:

@@ -18,67 +18,55 @@ from ..errors import InvalidInputError
 from ..model import Model
 from ..provenance import provenance
 from ..scenario import Scenario, check_scenario
-from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL
+from ..simulation import Simulator
 from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
-from .samples import RowSetter
+from .options import EnsembleOptions, resolve_options
 from .worker import CompiledCode, Job
 
 
 def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feature | DoseResponse],
-                 scenarios: Sequence[Scenario | None] | None = None, t_end: float | None = None,
-                 n_points: int = 101, backend: Any = "processes", n_workers: int | None = None,
-                 chunk_size: int | None = None, checkpoint: str | None = None, progress: bool = True,
-                 rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL,
-                 run_timeout: float | None = 120.0) -> pd.DataFrame:
+                 scenarios: Sequence[Scenario | None] | None = None, options: EnsembleOptions | None = None,
+                 **settings: Any) -> pd.DataFrame:
     """Run every sample under every scenario and reduce each run to features.
 
     Args:
-        model: the compiled model (its SBML text, never the compiled object, goes to workers).
+        model: the model (its SBML text and, on this host, its compiled code go to workers).
         samples: one row per sample, one column per settable id (parameters, species values,
-            compartments); the index names the samples.
+            compartments; no columns: the model's own values); the index names the samples.
+            A row's values replace the model's own values before anything else, so initial
+            assignments and pre-equilibration follow them.
         features: what to keep of each run (:class:`Feature`, :class:`DoseResponse`).
         scenarios: the scenarios to run each sample under (default: the model as it is).
-        t_end: simulated time in seconds (default: the scenarios' common ``duration``).
-        n_points: output times from 0 to ``t_end`` that features are computed on.
-        backend: ``"processes"`` (default), ``"serial"``, a ``dask.distributed.Client`` or a
-            scheduler address.
-        n_workers: local processes (default: CPU count).
-        chunk_size: rows per task (default: shrinking chunks, see :func:`chunk_bounds`).
-        checkpoint: folder where finished chunks are stored; a rerun with the same folder and
-            inputs resumes, skipping stored samples.
-        progress: show a progress bar.
-        rtol, atol: integrator tolerances.
-        run_timeout: on the ``processes`` backend, a run (one sample under one scenario) still
-            going after this many seconds is stopped and reported as failed, and the rest goes
-            on (libroadrunner cannot interrupt itself: a sample whose events fire without end,
-            e.g. at a switch threshold, would otherwise hang the ensemble). ``None``: no limit.
-            The serial and Dask backends do not stop runs.
+        options: how to run (:class:`EnsembleOptions`: time grid, backend, workers, chunks,
+            checkpoint, progress bar, tolerances, run timeout).
+        **settings: single :class:`EnsembleOptions` fields that override ``options``
+            (e.g. ``backend="serial"``).
 
     Returns:
         One row per run: indexed by sample (or by (scenario, sample) when there are several
         scenarios), with one column per feature and ``error`` ('' when the run succeeded, else
         the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
     """
+    options = resolve_options(options, settings)
+    backend = options.backend
     scenarios = tuple(scenarios) if scenarios else (None,)
-    if run_timeout is not None and not run_timeout > 0:
-        raise InvalidInputError(f"run_timeout must be a positive number of seconds or None, got {run_timeout}")
-    job = _job(model, samples, features, scenarios, t_end, n_points, rtol, atol, backend)
-    store = CheckpointStore(checkpoint, key=_run_key(model, samples, job)) if checkpoint else None
+    job = _job(model, samples, features, scenarios, options)
+    store = CheckpointStore(options.checkpoint, key=_run_key(model, samples, job)) if options.checkpoint else None
     stored = store.load() if store else None
     done = set(stored["sample"]) if stored is not None else set()
     todo = np.array([i for i, sample in enumerate(samples.index) if sample not in done], dtype=np.intp)
-    workers = 1 if backend == "serial" else (n_workers or os.cpu_count() or 1)
+    workers = 1 if backend == "serial" else (options.n_workers or os.cpu_count() or 1)
     values = samples.to_numpy(dtype=float)
     ids = samples.index.to_numpy()
-    bounds = chunk_bounds(len(todo), workers=workers, chunk_size=chunk_size)
+    bounds = chunk_bounds(len(todo), workers=workers, chunk_size=options.chunk_size)
     chunks = [(ids[todo[start:stop]], values[todo[start:stop]]) for start, stop in bounds]
     started = time.perf_counter()
     parts = [stored] if stored is not None else []
-    with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not progress, desc=model.name) as bar:
-        for part in map_chunks(job, chunks, backend=backend, n_workers=n_workers, model=model,
-                               run_timeout=run_timeout):
+    with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not options.progress, desc=model.name) as bar:
+        for part in map_chunks(job, chunks, backend=backend, n_workers=options.n_workers,
+                               simulator=Simulator.of(model), run_timeout=options.run_timeout):
             if store:
                 store.write(part)
             parts.append(part)
@@ -89,7 +77,8 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
                                   n_runs=len(table), n_failed=failed, resumed=len(done),
                                   backend=str(backend) if isinstance(backend, str) else type(backend).__name__,
                                   n_chunks=len(chunks), wall_time_s=time.perf_counter() - started,
-                                  tolerances={"rtol": rtol, "atol": atol}, t_end=float(job.times[-1])))
+                                  tolerances={"rtol": options.rtol, "atol": options.atol},
+                                  t_end=float(job.times[-1])))
     return table
 
 
@@ -109,15 +98,15 @@ def chunk_bounds(n: int, *, workers: int, chunk_size: int | None = None) -> list
 
 
 def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseResponse],
-         scenarios: tuple[Scenario | None, ...], t_end: float | None, n_points: int, rtol: float, atol: float,
-         backend: Any) -> Job:
-    if not isinstance(samples, pd.DataFrame) or samples.empty:
-        raise InvalidInputError("samples must be a non-empty DataFrame (rows = samples, columns = ids)")
+         scenarios: tuple[Scenario | None, ...], options: EnsembleOptions) -> Job:
+    if not isinstance(samples, pd.DataFrame) or len(samples.index) == 0:
+        raise InvalidInputError("samples must be a DataFrame with at least one row (rows = samples, columns = ids)")
     if not samples.index.is_unique:
         raise InvalidInputError("sample index values must be unique")
     if not features:
         raise InvalidInputError("give at least one feature")
-    RowSetter.for_columns(model, list(samples.columns))  # unknown or unsettable ids fail here
+    simulator = Simulator.of(model)
+    simulator.rows(list(samples.columns))  # unknown or unsettable ids fail here
     feature_columns(features)
     for feature in features:
         if isinstance(feature, DoseResponse):
@@ -131,6 +120,7 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
     for scenario in scenarios:
         if scenario is not None:
             check_scenario(scenario, model)
+    t_end, n_points = options.t_end, options.n_points
     if t_end is None and all(isinstance(f, Feature) and f.kind == "steady_state" for f in features):
         t_end = 1.0  # steady-state features only: no time course is integrated
     if t_end is None:
@@ -143,8 +133,9 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
     steady = any(isinstance(f, Feature) and f.kind == "steady_state" for f in features) or any(
         s is not None and s.preequilibration is not None and s.preequilibration_time is None for s in scenarios)
     return Job(sbml=model.sbml, model_name=model.name, columns=tuple(samples.columns), scenarios=scenarios,
-               features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=rtol, atol=atol,
-               compiled=None if backend == "serial" else CompiledCode.of(model, steady=steady))
+               features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=options.rtol,
+               atol=options.atol,
+               compiled=None if options.backend == "serial" else CompiledCode.of(simulator, steady=steady))
 
 
 def _run_key(model: Model, samples: pd.DataFrame, job: Job) -> str:

@@ -8,11 +8,12 @@ grows with the number of samples, never with trajectory length.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..scenario import Phase, Scenario
 
 KINDS = ("end", "peak", "min", "time_to_peak", "auc", "mean", "steady_state", "function")
 
@@ -50,10 +51,10 @@ class Feature:
 class DoseResponse:
     """EC50 and maximum of a dose-response, computed per sample inside the worker.
 
-    For each dose the scenario is run with ``dose`` (a settable id) set to that value at time 0,
-    and the response is ``feature`` (a :class:`Feature`, e.g. the peak of an output). The
-    result columns are ``{name}_ec50`` (dose at half-maximal response, by log-linear
-    interpolation between the doses that bracket it) and ``{name}_max``.
+    For each dose the scenario is run with ``dose`` (a settable id) set to that value at time 0
+    (see :func:`with_dose`), and the response is ``feature`` (a :class:`Feature`, e.g. the peak
+    of an output). The result columns are ``{name}_ec50`` (see :func:`half_maximal_dose`) and
+    ``{name}_max``.
     """
 
     name: str
@@ -105,10 +106,13 @@ def reduce(feature: Feature, times: np.ndarray, values: np.ndarray) -> float:
 
 
 def half_maximal_dose(doses: np.ndarray, responses: np.ndarray) -> tuple[float, float]:
-    """(EC50, maximum) of a response rising with dose, above the response at the lowest dose.
+    """(EC50, maximum) of a response rising with dose: the package's one EC50.
 
-    EC50 is interpolated linearly in log(dose) between the two doses that bracket the half-way
-    response; NaN when the response does not rise or never crosses half-way.
+    The EC50 is the dose at which the response first reaches half-way from its value at the
+    lowest dose to its maximum, interpolated linearly in log(dose) between the two doses that
+    bracket it (no curve is fitted, so it holds for any monotone shape; its accuracy is that of
+    the dose grid). NaN when the response does not rise. A response that falls with dose
+    (e.g. an inward current) is given negated.
     """
     baseline, top = float(responses[0]), float(np.max(responses))
     if not np.all(np.isfinite(responses)) or top <= baseline:
@@ -122,3 +126,20 @@ def half_maximal_dose(doses: np.ndarray, responses: np.ndarray) -> tuple[float, 
     fraction = (half - low) / (high - low)
     log_dose = np.log(doses[i - 1]) + fraction * (np.log(doses[i]) - np.log(doses[i - 1]))
     return float(np.exp(log_dose)), top
+
+
+def with_dose(scenario: Scenario | None, dose: str, value: float, *, at: float = 0.0) -> Scenario:
+    """``scenario`` (or an empty one) with ``dose`` set to ``value`` at time ``at`` (s): in its
+    time-0 changes when ``at`` is 0 (after any pre-equilibration), else in the phase starting
+    then (added when there is none)."""
+    base = scenario or Scenario(name="dose_response")
+    if at == 0:
+        return replace(base, changes={**base.changes, dose: float(value)})
+    phases = list(base.phases)
+    for k, phase in enumerate(phases):
+        if phase.start == at:
+            phases[k] = Phase(start=at, changes={**phase.changes, dose: float(value)})
+            break
+    else:
+        phases = sorted(phases + [Phase(start=at, changes={dose: float(value)})], key=lambda p: p.start)
+    return replace(base, phases=tuple(phases))

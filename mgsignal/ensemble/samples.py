@@ -1,4 +1,4 @@
-"""Parameter rows: drawing them, and setting them on a runner by index arrays.
+"""Parameter rows: the model's own values, and rows drawn by Latin hypercube sampling.
 
 A sample table is a DataFrame, one row per sample, one column per settable id of the model
 (global parameters, species values such as transporter expression levels, compartment sizes).
@@ -6,131 +6,63 @@ A sample table is a DataFrame, one row per sample, one column per settable id of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import qmc
 
 from ..errors import InvalidInputError
-from ..model import Model, species_selection
-from ..simulate import DEFAULT_ATOL, DEFAULT_RTOL, start_run
-
-
-@dataclass(frozen=True)
-class IndexSetter:
-    """Sets one row of values on a libroadrunner instance by index arrays, not by name.
-
-    Built once per worker from the column ids; ``__call__(runner, row)`` is the hot loop.
-    """
-
-    parameter_index: np.ndarray
-    parameter_columns: np.ndarray
-    floating_index: np.ndarray
-    floating_columns: np.ndarray
-    boundary_index: np.ndarray
-    boundary_columns: np.ndarray
-    boundary_divisor: np.ndarray
-    compartment_index: np.ndarray
-    compartment_columns: np.ndarray
-
-    @classmethod
-    def for_columns(cls, model: Model, columns: Sequence[str], *, runner: Any = None) -> IndexSetter:
-        """Resolve ``columns`` against one of the model's runners (default: the time-course
-        runner; indices differ between runners). Raises on unknown ids."""
-        model.check_ids(list(columns), settable=True)
-        executable = (runner if runner is not None else model.runner).model
-        groups: dict[str, tuple[list[int], list[int]]] = {k: ([], []) for k in ("p", "f", "b", "c")}
-        lookup = {
-            "p": {sid: i for i, sid in enumerate(executable.getGlobalParameterIds())},
-            "f": {sid: i for i, sid in enumerate(executable.getFloatingSpeciesIds())},
-            "b": {sid: i for i, sid in enumerate(executable.getBoundarySpeciesIds())},
-            "c": {sid: i for i, sid in enumerate(executable.getCompartmentIds())},
-        }
-        for column, sid in enumerate(columns):
-            kind = next((k for k in ("p", "f", "b", "c") if sid in lookup[k]), None)
-            if kind is None:
-                raise InvalidInputError(f"{sid!r} cannot be varied in an ensemble")
-            groups[kind][0].append(lookup[kind][sid])
-            groups[kind][1].append(column)
-        # libroadrunner sets boundary species by index only as concentrations: amount-only
-        # species (transporter expression) are divided by the size of their compartment
-        sizes = dict(zip(executable.getCompartmentIds(), executable.getCompartmentVolumes()))
-        divisor = np.array([sizes[model.compartment_of[columns[c]]] if columns[c] in model.amount_species else 1.0
-                            for c in groups["b"][1]], dtype=float)
-
-        def arrays(kind: str) -> tuple[np.ndarray, np.ndarray]:
-            return np.asarray(groups[kind][0], dtype=np.int32), np.asarray(groups[kind][1], dtype=np.intp)
-
-        (pi, pc), (fi, fc), (bi, bc), (ci, cc) = (arrays(k) for k in ("p", "f", "b", "c"))
-        return cls(pi, pc, fi, fc, bi, bc, divisor, ci, cc)
-
-    def __call__(self, runner: Any, row: np.ndarray) -> None:
-        executable = runner.model
-        if self.parameter_index.size:
-            executable.setGlobalParameterValues(self.parameter_index, row[self.parameter_columns])
-        if self.floating_index.size:
-            executable.setFloatingSpeciesInitConcentrations(self.floating_index, row[self.floating_columns])
-        if self.boundary_index.size:
-            executable.setBoundarySpeciesConcentrations(self.boundary_index,
-                                                        row[self.boundary_columns] / self.boundary_divisor)
-        if self.compartment_index.size:
-            executable.setCompartmentVolumes(self.compartment_index, row[self.compartment_columns])
-
-
-class RowSetter:
-    """Sets one row on whichever of a model's runners it is given: index arrays per runner, the
-    steady-state runner's made only if a steady state is asked for."""
-
-    def __init__(self, model: Model, columns: Sequence[str]):
-        self.model, self.columns = model, list(columns)
-        self.time_course = IndexSetter.for_columns(model, self.columns)
-        self._steady_state: IndexSetter | None = None
-
-    @classmethod
-    def for_columns(cls, model: Model, columns: Sequence[str]) -> RowSetter:
-        return cls(model, columns)
-
-    def bind(self, row: np.ndarray) -> Callable[[Any], None]:
-        """A ``sample`` callable for :func:`mgsignal.simulate.start_run` that sets ``row``."""
-        def sample(runner: Any) -> None:
-            if runner is self.model.runner:
-                self.time_course(runner, row)
-                return
-            if self._steady_state is None:
-                self._steady_state = IndexSetter.for_columns(self.model, self.columns, runner=runner)
-            self._steady_state(runner, row)
-        return sample
+from ..model import Model
+from ..simulation import Simulator
 
 
 def default_values(model: Model, ids: Sequence[str]) -> dict[str, float]:
     """The model's own values (at time 0) of settable ids."""
-    model.check_ids(list(ids), settable=True)
-    runner = start_run(model, None, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
-    return {sid: float(runner[species_selection(sid, model.amount_species) if sid in model.species else sid])
-            for sid in ids}
+    return Simulator.of(model).initial_values(ids)
+
+
+def relative_range(sid: str, value: float, r: float, *, log: bool = False) -> tuple[float, float]:
+    """Bounds ``value (1 - r) .. value (1 + r)`` (``log``: ``value / (1 + r) .. value (1 + r)``).
+
+    Raises:
+        InvalidInputError: when ``r`` is not positive, when a linear range would cross zero
+            (``r >= 1``: a rate constant would become negative), or for a zero value.
+    """
+    if not r > 0:
+        raise InvalidInputError(f"relative range of {sid!r} must be > 0, got {r}")
+    if value == 0:
+        raise InvalidInputError(f"{sid!r} is 0 in the model: a relative range is empty, give bounds")
+    if log:
+        if value < 0:
+            raise InvalidInputError(f"log ranges of {sid!r} need a positive value, its value is {value}")
+        return value / (1 + r), value * (1 + r)
+    if r >= 1:
+        raise InvalidInputError(f"relative range {r} of {sid!r} would cross zero ({value * (1 - r):g} .. "
+                                f"{value * (1 + r):g}); use r < 1, or log sampling")
+    low, high = sorted((value * (1 - r), value * (1 + r)))
+    return low, high
 
 
 def sample_parameters(model: Model, *, n: int, seed: int, bounds: Mapping[str, tuple[float, float]] | None = None,
                       relative: Mapping[str, float] | float | None = None, ids: Sequence[str] | None = None,
                       log: bool = False) -> pd.DataFrame:
-    """Draw ``n`` parameter rows by Latin hypercube sampling from a seeded generator.
+    """Draw ``n`` parameter rows by Latin hypercube sampling (scipy's ``qmc.LatinHypercube``).
 
     Args:
         model: the model whose settable ids are sampled.
         n: number of rows.
-        seed: seed of ``numpy.random.default_rng``; the same seed gives the same rows.
-        bounds: id -> (low, high).
+        seed: seed of the sampler; the same seed gives the same rows.
+        bounds: id -> (low, high), low < high.
         relative: fraction r (or id -> r) giving bounds default*(1-r) .. default*(1+r) for
-            ``ids`` (log: default/(1+r) .. default*(1+r)).
+            ``ids`` (log: default/(1+r) .. default*(1+r)); see :func:`relative_range`.
         ids: ids sampled with ``relative`` bounds.
         log: sample uniformly in log space (bounds must be positive).
 
     Returns:
         A DataFrame with one row per sample (index ``sample``) and one column per id.
     """
-    ranges = dict(bounds or {})
+    ranges = {sid: tuple(float(v) for v in pair) for sid, pair in (bounds or {}).items()}
     if relative is not None:
         chosen = list(ids or [])
         if not chosen:
@@ -138,17 +70,16 @@ def sample_parameters(model: Model, *, n: int, seed: int, bounds: Mapping[str, t
         defaults = default_values(model, chosen)
         for sid in chosen:
             r = relative[sid] if isinstance(relative, Mapping) else float(relative)
-            base = defaults[sid]
-            ranges[sid] = (base / (1 + r), base * (1 + r)) if log else (base * (1 - r), base * (1 + r))
+            ranges[sid] = relative_range(sid, defaults[sid], r, log=log)
     if not ranges or n < 1:
         raise InvalidInputError("sample_parameters needs bounds (or relative with ids) and n >= 1")
     model.check_ids(list(ranges), settable=True)
-    generator = np.random.default_rng(seed)
-    columns = {}
-    for sid, (low, high) in ranges.items():
-        low, high = (min(low, high), max(low, high))
-        if log and low <= 0:
-            raise InvalidInputError(f"log sampling of {sid!r} needs positive bounds, got {low}")
-        strata = (generator.permutation(n) + generator.random(n)) / n
-        columns[sid] = np.exp(np.log(low) + strata * (np.log(high) - np.log(low))) if log else low + strata * (high - low)
-    return pd.DataFrame(columns, index=pd.RangeIndex(n, name="sample"))
+    low, high = np.array([r[0] for r in ranges.values()]), np.array([r[1] for r in ranges.values()])
+    for sid, a, b in zip(ranges, low, high):
+        if not (np.isfinite(a) and np.isfinite(b) and a < b):
+            raise InvalidInputError(f"bounds of {sid!r} must be finite with low < high, got ({a:g}, {b:g})")
+        if log and a <= 0:
+            raise InvalidInputError(f"log sampling of {sid!r} needs positive bounds, got {a:g}")
+    unit = qmc.LatinHypercube(d=len(ranges), rng=np.random.default_rng(seed)).random(n)
+    values = np.exp(qmc.scale(unit, np.log(low), np.log(high))) if log else qmc.scale(unit, low, high)
+    return pd.DataFrame(values, columns=list(ranges), index=pd.RangeIndex(n, name="sample"))

@@ -1,10 +1,11 @@
 """What runs inside a worker: one chunk of parameter rows, reduced to features.
 
 Workers receive plain data only (SBML text, id lists, numpy arrays, scenarios, features) and
-build the model once per process (``compiled_model`` caches it). A worker on the machine that
-made the job loads the caller's compiled code (libroadrunner saved state, ~0.03 s) instead of
-compiling the SBML again (~0.7 s for the composite model); any other worker compiles the SBML.
-A sample that fails gives NaN features and its reason; it never stops the chunk.
+make one :class:`~mgsignal.simulation.Simulator` per process (``job_simulator`` caches it). A
+worker on the machine that made the job loads the caller's compiled code (libroadrunner saved
+state, ~0.03 s) instead of compiling the SBML again (~0.7 s for the composite model); any other
+worker compiles the SBML. A sample that fails gives NaN features and its reason; it never stops
+the chunk.
 """
 
 from __future__ import annotations
@@ -12,40 +13,36 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import platform
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MgSignalError, SimulationError
-from ..model import Model, model_from_sbml, species_selection
+from ..model import model_from_sbml
 from ..scenario import Scenario
-from ..simulate import (integrate_time_course, set_absolute_tolerance, solve_steady_state, start_run,
-                        start_steady_state)
-from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce
-from .samples import RowSetter
-
+from ..simulation import Row, Simulator
+from ..simulation.runner import host_fingerprint
+from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce, with_dose
 
 HEARTBEAT_BYTES = 96  # fixed width: each beat overwrites the whole previous one
 
 
 @dataclass(frozen=True)
 class CompiledCode:
-    """A model's compiled runners as saved-state bytes (``Model.saved_state``), valid on ``host``."""
+    """A model's compiled runners as saved-state bytes (``Simulator.saved_state``), valid on ``host``."""
 
     host: str
     states: tuple[tuple[str, bytes], ...]
 
     @classmethod
-    def of(cls, model: Model, *, steady: bool) -> CompiledCode:
-        """The time-course runner of ``model``, and its steady-state runner when ``steady``."""
+    def of(cls, simulator: Simulator, *, steady: bool) -> CompiledCode:
+        """The time-course runner of a simulator's model, and its steady-state runner when ``steady``."""
         kinds = ("time_course", "steady") if steady else ("time_course",)
-        return cls(host=host_fingerprint(), states=tuple((kind, model.saved_state(kind)) for kind in kinds))
+        return cls(host=host_fingerprint(), states=tuple((kind, simulator.saved_state(kind)) for kind in kinds))
 
 
 @dataclass(frozen=True)
@@ -62,24 +59,24 @@ class Job:
     atol: float
     compiled: CompiledCode | None = None
 
+    @property
+    def outputs(self) -> list[str]:
+        """The model outputs the features read, in a fixed order."""
+        return sorted({f.output for f in self.features if isinstance(f, Feature)}
+                      | {f.response.output for f in self.features if isinstance(f, DoseResponse)})
 
-def host_fingerprint() -> str:
-    """What compiled code depends on: machine, Python and libroadrunner build."""
-    import roadrunner
-    return f"{platform.node()}|{platform.machine()}|{sys.version}|{roadrunner.__version__}"
 
-
-def job_model(job: Job) -> Model:
-    """The process's copy of the job's model: the caller's compiled code where this process
+def job_simulator(job: Job) -> Simulator:
+    """The process's simulator of the job's model: the caller's compiled code where this process
     runs on the same host, else the SBML compiled here; made once per process."""
     usable = job.compiled if job.compiled is not None and job.compiled.host == host_fingerprint() else None
-    return compiled_model(job.sbml, job.model_name, usable)
+    return compiled_simulator(job.sbml, job.model_name, usable)
 
 
 @functools.lru_cache(maxsize=4)
-def compiled_model(sbml: str, name: str, compiled: CompiledCode | None = None) -> Model:
-    """The process's compiled copy of a model (built on first use, then reused)."""
-    return model_from_sbml(sbml, name=name, compiled=dict(compiled.states) if compiled else None)
+def compiled_simulator(sbml: str, name: str, compiled: CompiledCode | None = None) -> Simulator:
+    """The process's simulator of a model (built on first use, then reused)."""
+    return Simulator(model_from_sbml(sbml, name=name), compiled=dict(compiled.states) if compiled else None)
 
 
 @dataclass(frozen=True)
@@ -124,32 +121,28 @@ def read_heartbeat(path: str) -> tuple[int, int, int, float] | None:
         return None
 
 
-def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, model: Model | None = None,
+def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, simulator: Simulator | None = None,
                    heartbeat: Heartbeat | None = None, skip: dict[tuple[int, int], str] | None = None
                    ) -> pd.DataFrame:
     """Evaluate rows ``values`` (samples x columns) under every scenario of ``job``.
 
-    ``heartbeat`` reports each run as it starts; ``skip`` maps (scenario position, row
-    position) to the reason a run is not attempted again (it never ended before).
-    Returns one row per (scenario, sample): columns ``scenario``, ``sample``, the feature
-    columns and ``error`` (empty when the run succeeded).
+    ``simulator`` is the caller's (serial backend); workers make their own. ``heartbeat``
+    reports each run as it starts; ``skip`` maps (scenario position, row position) to the reason
+    a run is not attempted again (it never ended before). Returns one row per (scenario,
+    sample): columns ``scenario``, ``sample``, the feature columns and ``error`` (empty when the
+    run succeeded).
     """
     if heartbeat is None:
-        return _evaluate(job, sample_ids, values, model, None, skip or {})
+        return _evaluate(job, sample_ids, values, simulator, None, skip or {})
     with heartbeat.open() as beat:
-        return _evaluate(job, sample_ids, values, model, beat, skip or {})
+        return _evaluate(job, sample_ids, values, simulator, beat, skip or {})
 
 
-def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model | None,
+def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, simulator: Simulator | None,
               beat: Callable[[int, int], None] | None, skip: dict[tuple[int, int], str]) -> pd.DataFrame:
-    model = model if model is not None else job_model(job)
-    setter = RowSetter.for_columns(model, job.columns)
-    model.runner.integrator.relative_tolerance = job.rtol  # once per chunk, not per sample
-    set_absolute_tolerance(model.runner, job.atol)
-    outputs = sorted({f.output for f in job.features if isinstance(f, Feature)}
-                     | {f.response.output for f in job.features if isinstance(f, DoseResponse)})
-    selections = ["time"] + [species_selection(o, model.amount_species) if o in model.species else o
-                             for o in outputs]
+    simulator = simulator if simulator is not None else job_simulator(job)
+    setter = simulator.rows(job.columns)
+    simulator.set_tolerances(rtol=job.rtol, atol=job.atol)
     columns = feature_columns(job.features)
     records = []
     for scenario_position, scenario in enumerate(job.scenarios):
@@ -160,7 +153,7 @@ def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model
                     raise SimulationError(skip[scenario_position, row_position], scenario=record["scenario"] or None)
                 if beat is not None:
                     beat(scenario_position, row_position)
-                record.update(_features(model, job, setter, row, scenario, outputs, selections))
+                record.update(_features(simulator, job, Row(setter, row), scenario))
                 record["error"] = ""
             except (MgSignalError, RuntimeError, ValueError) as error:
                 record.update({c: np.nan for c in columns})
@@ -169,35 +162,24 @@ def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, model: Model
     return pd.DataFrame.from_records(records, columns=["scenario", "sample", *columns, "error"])
 
 
-def _features(model: Model, job: Job, setter: RowSetter, row: np.ndarray, scenario: Scenario | None,
-              outputs: list[str], selections: list[str]) -> dict[str, float]:
+def _features(simulator: Simulator, job: Job, row: Row, scenario: Scenario | None) -> dict[str, float]:
     result: dict[str, float] = {}
+    outputs = job.outputs
     timed = [f for f in job.features if isinstance(f, Feature) and f.kind != "steady_state"]
     if timed:
-        data = _time_course(model, job, setter, row, scenario, selections)
+        data = simulator.time_course(scenario, job.times, outputs, row=row)
         for feature in timed:
-            result[feature.name] = reduce(feature, job.times, data[:, 1 + outputs.index(feature.output)])
+            result[feature.name] = reduce(feature, job.times, data[:, outputs.index(feature.output)])
     steady = [f for f in job.features if isinstance(f, Feature) and f.kind == "steady_state"]
     if steady:
-        runner = start_steady_state(model, scenario.final_changes() if scenario else {}, sample=setter.bind(row))
-        solve_steady_state(runner, scenario)
-        for feature in steady:
-            result[feature.name] = float(runner[selections[1 + outputs.index(feature.output)]])
+        values = simulator.steady_state(scenario, [f.output for f in steady], row=row)
+        result.update({f.name: float(v) for f, v in zip(steady, values)})
     for dose_response in (f for f in job.features if isinstance(f, DoseResponse)):
         responses = []
         for dose in dose_response.doses:
-            base = scenario or Scenario(name="dose_response")
-            dosed = replace(base, changes={**base.changes, dose_response.dose: dose})
-            data = _time_course(model, job, setter, row, dosed, selections)
-            column = 1 + outputs.index(dose_response.response.output)
-            responses.append(reduce(dose_response.response, job.times, data[:, column]))
+            data = simulator.time_course(with_dose(scenario, dose_response.dose, dose), job.times,
+                                         [dose_response.response.output], row=row)
+            responses.append(reduce(dose_response.response, job.times, data[:, 0]))
         ec50, top = half_maximal_dose(np.asarray(dose_response.doses), np.asarray(responses))
         result.update(dict(zip(dose_response.columns, (ec50, top))))
     return result
-
-
-def _time_course(model: Model, job: Job, setter: RowSetter, row: np.ndarray,
-                 scenario: Scenario | None, selections: list[str]) -> np.ndarray:
-    runner = start_run(model, scenario, rtol=None, atol=None, sample=setter.bind(row))
-    runner.timeCourseSelections = selections
-    return integrate_time_course(runner, model, scenario, job.times)

@@ -15,8 +15,16 @@ Definitions (``p`` a settable id, ``y`` an output, ``v_j`` the rate of reaction 
 
 Sensitivities to parameters are central differences of whole runs; control coefficients are
 computed from elasticities and the stoichiometry (``C = -L (N_r E L)^-1 N_r`` scaled), which is
-independent of those differences (see :mod:`mgsignal.sensitivity.runs` for why libroadrunner's
-own MCA and forward sensitivities are not used).
+independent of those differences.
+
+Why not libroadrunner's own derivatives (libroadrunner 2.10, checked on ``mg_transport``):
+``getCC``/``getuCC`` perturb a parameter and re-solve from the current state, so changes of
+conserved totals through initial assignments (e.g. ``L_tot_c``) are missed;
+``timeSeriesSensitivities`` (CVODES forward sensitivities) fails on models with assignment-rule
+parameters when asked for all parameters, labels its rows wrongly when asked for a subset,
+starts from zero sensitivities (so pre-equilibration is lost), and knows nothing of boundary
+species or scenario phases; its MCA matrices fail on models with initial assignments
+(:mod:`mgsignal.simulation.linearize`).
 """
 
 from __future__ import annotations
@@ -32,35 +40,14 @@ from ..errors import InvalidInputError
 from ..model import Model
 from ..provenance import provenance
 from ..scenario import Scenario
-from .runs import linearize_steady_state, steady_state_rows, time_course_rows
+from ..simulation import Row, Simulator, linearize
+from .problem import resolve_parameters
 
-#: physical constants and stoichiometries (ids used by the shipped models): never varied by
-#: ``parameters="all"``; they are not uncertain in the sense a sensitivity analysis asks about
-FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1")
 #: a reaction rate below this fraction of the largest rate counts as zero (no flux to scale by)
 ZERO_FLUX = 1e-8
 #: an output of at most this magnitude counts as zero: it has no scaled sensitivity (a net flux
 #: at steady state is zero up to solver noise of ~1e-12 in the model's units)
 ZERO = 1e-9
-
-
-def model_parameters(model: Model) -> list[str]:
-    """The ids that ``parameters="all"`` stands for: the model's constant global parameters
-    except physical constants and stoichiometries (:data:`FIXED_PARAMETERS`)."""
-    return [pid for pid in model.parameters if pid not in FIXED_PARAMETERS]
-
-
-def resolve_parameters(model: Model, parameters: str | Sequence[str]) -> list[str]:
-    """``"all"`` -> :func:`model_parameters`; otherwise the given settable ids, checked."""
-    if isinstance(parameters, str):
-        if parameters != "all":
-            raise InvalidInputError(f"parameters must be 'all' or a list of ids, got {parameters!r}")
-        return model_parameters(model)
-    ids = list(parameters)
-    if not ids or len(set(ids)) != len(ids):
-        raise InvalidInputError(f"give at least one parameter id, each once; got {ids}")
-    model.check_ids(ids, settable=True)
-    return ids
 
 
 def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *,
@@ -71,7 +58,7 @@ def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *
     Args:
         model: from :func:`mgsignal.load_model`.
         scenario: its final condition sets the steady state (as in :func:`mgsignal.steady_state`).
-        parameters: ``"all"`` (see :func:`model_parameters`) or settable ids (parameters,
+        parameters: ``"all"`` (see :func:`mgsignal.sensitivity.model_parameters`) or settable ids (parameters,
             species such as transporter expression levels, compartments).
         outputs: output ids; default: the non-boundary species and the readouts.
         scaled: ``d ln y / d ln p`` (True) or ``dy/dp`` (False).
@@ -88,7 +75,9 @@ def steady_state_sensitivities(model: Model, scenario: Scenario | None = None, *
     """
     ids, outputs = resolve_parameters(model, parameters), _outputs(model, outputs)
     base, deltas, rows = _central_rows(model, ids, step)
-    values = steady_state_rows(model, scenario, ids=ids, rows=rows, outputs=outputs)
+    simulator = Simulator.of(model)
+    setter = simulator.rows(ids)
+    values = np.array([simulator.steady_state(scenario, outputs, row=Row(setter, row)) for row in rows])
     derivative = (values[1::2] - values[2::2]).T / (2 * deltas)  # outputs x parameters
     table = pd.DataFrame(_scale(derivative, values[0][:, None], base[None, :], scaled=scaled, zero=zero),
                          index=pd.Index(outputs, name="output"), columns=pd.Index(ids, name="parameter"))
@@ -106,7 +95,7 @@ def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
     """Sensitivities of outputs to parameters along a time course.
 
     Args:
-        model, scenario: as for :func:`mgsignal.simulate` (pre-equilibration and phases apply).
+        model, scenario: as for :func:`mgsignal.simulation` (pre-equilibration and phases apply).
         parameters: ``"all"`` or settable ids.
         outputs: output ids; default: the non-boundary species and the readouts.
         t_end: end time in seconds (default: the scenario's ``duration``).
@@ -129,8 +118,11 @@ def time_course_sensitivities(model: Model, scenario: Scenario | None = None, *,
         raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
     times = np.linspace(0.0, t_end, n_points)
     base, deltas, rows = _central_rows(model, ids, step)
-    values = time_course_rows(model, scenario, ids=ids, rows=rows, outputs=outputs, times=times,
-                              rtol=rtol, atol=atol)  # rows x times x outputs
+    simulator = Simulator.of(model)
+    simulator.set_tolerances(rtol=rtol, atol=atol)
+    setter = simulator.rows(ids)
+    values = np.array([simulator.time_course(scenario, times, outputs, row=Row(setter, row))
+                       for row in rows])  # rows x times x outputs
     derivative = (values[1::2] - values[2::2]) / (2 * deltas[:, None, None])  # parameters x times x outputs
     derivative = derivative.transpose(2, 1, 0).reshape(len(outputs) * len(times), len(ids))
     reference = values[0].T.reshape(-1, 1)  # outputs x times, flattened like the rows
@@ -178,7 +170,7 @@ def control_coefficients(model: Model, scenario: Scenario | None = None, *,
             model.check_ids([sid])  # unknown ids get the did-you-mean error
             raise InvalidInputError(f"no control coefficients for {sid!r}: give floating species, reactions "
                                     "or rules that depend on species only")
-    linear = linearize_steady_state(model, scenario, outputs=[o for o in outputs if o in rules])
+    linear = linearize(Simulator.of(model), scenario, outputs=[o for o in outputs if o in rules])
     if not linear.reactions:
         raise InvalidInputError(f"model {model.name!r} has no reactions")
     rates, reduced, link = linear.rates, linear.reduced_stoichiometry, linear.link

@@ -13,7 +13,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from ..errors import InvalidInputError, UnknownIdError
-from .global_ import GlobalResult
+from .result import GlobalResult
 
 
 def plot_indices(result: GlobalResult, *, outputs: Sequence[str] | None = None, top: int | None = None,

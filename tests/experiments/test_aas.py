@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from mgsignal.errors import InvalidInputError
-from mgsignal.experiments import (aas_absorbance_from_mg, aas_cell_mg_from_absorbance,
+from mgsignal.assays import (aas_absorbance_from_mg, aas_cell_mg_from_absorbance,
                                   aas_solution_mg_from_cell_mg, fit_standard_curve,
                                   simulate_standard_curve)
 

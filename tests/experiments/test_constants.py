@@ -7,8 +7,8 @@ import numbers
 import pytest
 
 from mgsignal.errors import UnknownIdError
-from mgsignal.experiments import load_constants
-from mgsignal.experiments._common import constant_value
+from mgsignal.assays import load_constants
+from mgsignal.assays._common import constant_value
 
 
 def _entries():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mgsignal.errors import InvalidInputError
-from mgsignal.experiments import (calibrate_magfura2, magfura2_intensities_from_mg,
+from mgsignal.assays import (calibrate_magfura2, magfura2_intensities_from_mg,
                                   magfura2_mg_from_ratio, magfura2_ratio_from_mg,
                                   simulate_magfura2_calibration)
 

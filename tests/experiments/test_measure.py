@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mgsignal.errors import InvalidInputError, UnknownIdError
-from mgsignal.experiments import measure
+from mgsignal.assays import measure
 
 
 @pytest.fixture

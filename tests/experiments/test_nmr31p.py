@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mgsignal.errors import InvalidInputError
-from mgsignal.experiments import (gupta_mg_from_shift, gupta_shift_from_fraction,
+from mgsignal.assays import (gupta_mg_from_shift, gupta_shift_from_fraction,
                                   gupta_shift_from_mg, iotti_mg_from_shift, iotti_pmg_from_shift,
                                   iotti_shift_from_mg, mgatp_fraction)
 
