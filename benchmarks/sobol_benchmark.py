@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> dict:
     import mgsignal as mg
     from mgsignal.ensemble import Feature
     from mgsignal.errors import SampleFailureError
-    from mgsignal.sensitivity import problem, sobol
+    from mgsignal.sensitivity import global_sensitivity, problem
     model = mg.load_model(args.model)
     spec = problem(model, "all", relative=0.2)
     if args.model == "mg_transport":

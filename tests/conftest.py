@@ -13,15 +13,39 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session")
-def transport() -> mg.Model:
-    """The Mg2+ transport model, compiled once."""
-    return mg.load_model("mg_transport")
+def shipped() -> dict[str, mg.Model]:
+    """Every shipped model, built once per test session (compiled on first simulation, once)."""
+    return {name: mg.load_model(name) for name in mg.available_models()}
 
 
 @pytest.fixture(scope="session")
-def composite() -> mg.Model:
-    """The composite model (transport + insulin + cAMP/PKA), built and compiled once."""
-    return mg.load_model("mg_signalling")
+def transport(shipped) -> mg.Model:
+    """The Mg2+ transport model."""
+    return shipped["mg_transport"]
+
+
+@pytest.fixture(scope="session")
+def composite(shipped) -> mg.Model:
+    """The composite model (transport + insulin + cAMP/PKA)."""
+    return shipped["mg_signalling"]
+
+
+@pytest.fixture(scope="session")
+def neuron(shipped) -> mg.Model:
+    """The neuron model."""
+    return shipped["neuron"]
+
+
+@pytest.fixture(scope="session")
+def insulin(shipped) -> mg.Model:
+    """The insulin signalling module."""
+    return shipped["insulin"]
+
+
+@pytest.fixture(scope="session")
+def camp(shipped) -> mg.Model:
+    """The cAMP/PKA module."""
+    return shipped["camp_pka"]
 
 
 @pytest.fixture(scope="session")

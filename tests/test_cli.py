@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import mgsignal as mg
+
 from mgsignal.cli import main
 from mgsignal.build import models_dir
 
@@ -25,7 +27,13 @@ def test_every_command_has_help(cli):
 def test_main_job_prints_the_steady_state_and_writes_table_and_figure(cli, tmp_path):
     result = cli.invoke(main, ["run", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "cytosol" in result.output and "free 0.5-1.2, total 17-20" in result.output
+    rows = {line.split()[0]: line.split() for line in result.output.splitlines()
+            if line.startswith(("cytosol", "mitochondrial"))}
+    free, total = float(rows["cytosol"][1]), float(rows["cytosol"][2])
+    state = mg.steady_state(mg.load_model("mg_transport"), outputs=["Mg_c", "Mg_tot_c", "Mg_m"])
+    assert free == pytest.approx(state["Mg_c"], abs=1e-4) and total == pytest.approx(state["Mg_tot_c"], abs=0.5)
+    assert 0.5 <= free <= 1.2 and 17 <= total <= 20  # the literature ranges printed beside them
+    assert float(rows["mitochondrial"][2]) == pytest.approx(state["Mg_m"], abs=1e-4)
     table = pd.read_csv(tmp_path / "hypomagnesaemia.csv", index_col="time")
     assert table["Mg_e"].iloc[-1] == 0.35 and table["Mg_c"].iloc[-1] < table["Mg_c"].iloc[0]
     assert (tmp_path / "hypomagnesaemia.png").stat().st_size > 10_000
@@ -63,3 +71,16 @@ def test_steady_state_and_scenarios_commands(cli):
     assert state.exit_code == 0 and "Mg_tot_c" in state.output and "mM" in state.output
     listing = cli.invoke(main, ["scenarios"])
     assert listing.exit_code == 0 and "hypomagnesaemia:" in listing.output
+
+
+@pytest.mark.parametrize("name", mg.available_scenarios())
+def test_run_works_for_every_shipped_scenario_whatever_its_model(cli, tmp_path, name):
+    result = cli.invoke(main, ["run", "--scenario", name, "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+    printed = json.loads(result.stdout)
+    rows = printed["time_course"]["rows"]
+    assert len(rows) >= 12 and printed["model"] == (mg.load_scenario(name).model or "mg_transport")
+    values = [v for row in rows for v in row.values()]
+    assert all(isinstance(v, (int, float)) for v in values), "a None or text cell in the table"
+    assert (tmp_path / f"{name}.png").stat().st_size > 10_000

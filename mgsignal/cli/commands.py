@@ -82,9 +82,10 @@ def _time_scale(duration: float) -> tuple[float, str]:
 def _shown_outputs(model: Model, scenario: Scenario | None) -> list[str]:
     if scenario is not None and scenario.outputs:
         return list(scenario.outputs)
-    headline = [sid for sid in ("Mg_e", "Mg_c", "Mg_tot_c", "Mg_m", "Mg_tot_m", "ATP_tot_c", "J_pm_net")
-                if sid in model.outputs]
-    return headline or list(model.readouts[:8]) or list(model.species[:8])
+    headline = ["Mg_e", "Mg_c", "Mg_tot_c", "Mg_m", "Mg_tot_m", "ATP_tot_c", "J_pm_net"]
+    if set(headline) <= set(model.species + model.readouts):
+        return headline
+    return list(model.readouts[:8]) or list(model.species[:8])
 
 
 @click.command()
@@ -103,7 +104,7 @@ def run(model_name: str | None, scenario_name: str, out_dir: str, as_json: bool)
         state = None
         click.echo(f"note: no default steady state ({error}); showing the time course only", err=True)
     duration = scenario.duration or 12 * 3600.0
-    table = simulate(model, scenario, t_end=duration, n_points=121)
+    table = simulate(model, scenario, t_end=duration, n_points=121, outputs=shown)
     scale, unit = _time_scale(duration)
     rows = table[shown].iloc[::10].copy()
     rows.index = (rows.index / scale).round(4).rename(f"time ({unit})")

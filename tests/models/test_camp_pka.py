@@ -37,11 +37,6 @@ MG_FACTORS = ["f_Mg_GsAC", "f_Mg_FskAC", "f_MgATP_AC", "f_MgATP_PKA"]
 # ------------------------------------------------------------------ runners
 
 @pytest.fixture(scope="module")
-def camp() -> mg.Model:
-    return mg.load_model("camp_pka")
-
-
-@pytest.fixture(scope="module")
 def reference() -> Reference:
     return load_reference(REFERENCE_FILE)
 

@@ -26,11 +26,6 @@ RTOL = 1e-3  # agreement: relative 1e-3 (absolute floor 1e-6 x the species' peak
 
 
 @pytest.fixture(scope="module")
-def insulin() -> mg.Model:
-    return mg.load_model("insulin")
-
-
-@pytest.fixture(scope="module")
 def reference():
     return load_reference(REFERENCE_FILE)
 

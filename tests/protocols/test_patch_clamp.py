@@ -23,11 +23,6 @@ SWEEP = np.arange(-100.0, 60.0 + 1e-9, 5.0)  # mV
 
 
 @pytest.fixture(scope="module")
-def neuron() -> mg.Model:
-    return mg.load_model("neuron")
-
-
-@pytest.fixture(scope="module")
 def iv_mg(neuron):
     return voltage_clamp(neuron, holding_potentials=SWEEP)
 
@@ -137,7 +132,7 @@ def test_runs_do_not_leak_into_each_other(neuron):
     assert again["I_evoked_pA"].iloc[0] == pytest.approx(first["I_evoked_pA"].iloc[0], rel=1e-9)
 
 
-def test_invalid_protocols_are_refused(neuron):
+def test_invalid_protocols_are_refused(neuron, transport):
     with pytest.raises(UnknownIdError, match="did you mean 'glutamate'"):
         voltage_clamp(neuron, agonist="glutamat")
     with pytest.raises(InvalidInputError):
@@ -147,7 +142,7 @@ def test_invalid_protocols_are_refused(neuron):
     with pytest.raises(InvalidInputError):
         current_clamp(neuron, ampa_activation=1.5)
     with pytest.raises(UnknownIdError):
-        voltage_clamp(mg.load_model("mg_transport"))  # not the neuron model
+        voltage_clamp(transport)  # not the neuron model
 
 
 # ---------------------------------------------------------------- current clamp
@@ -202,7 +197,20 @@ def test_excitotoxic_load_is_the_ca_that_entered(neuron):
         excitotoxic_load(totals)
 
 
-def test_figures(iv_mg, iv_mg_free, neuron):
-    assert isinstance(plot_iv({"1 mM Mg2+": iv_mg, "0 Mg2+": iv_mg_free}), Figure)
+def test_figures_draw_the_tables_with_labelled_axes(iv_mg, iv_mg_free, neuron):
+    figure = plot_iv({"1 mM Mg2+": iv_mg, "0 Mg2+": iv_mg_free})
+    assert isinstance(figure, Figure)
+    left, right = figure.axes
+    assert left.get_xlabel() == "holding potential (mV)" and "(pA" in left.get_ylabel()
+    assert "Mg2+" in right.get_ylabel() and right.get_ylim()[1] <= 1.05
+    drawn = {line.get_label(): line for line in left.lines if not line.get_label().startswith("_")}
+    np.testing.assert_array_equal(drawn["1 mM Mg2+"].get_xdata(), iv_mg.index.to_numpy())
+    np.testing.assert_array_equal(drawn["0 Mg2+"].get_ydata(), iv_mg_free["I_evoked_pA"].to_numpy())
     result = coincidence_experiment(neuron, concentration=0.01)
-    assert isinstance(plot_current_clamp(result.time_courses), Figure)
+    figure = plot_current_clamp(result.time_courses)
+    labels = [axis.get_ylabel() for axis in figure.axes]
+    assert labels == ["V (mV)", "I_NMDA (pA)", "free Ca2+ (uM)"] and figure.axes[-1].get_xlabel() == "time (s)"
+    course = result.time_courses["agonist + AMPA"]
+    voltage = [line for line in figure.axes[0].lines if line.get_label() == "agonist + AMPA"][0]
+    np.testing.assert_array_equal(voltage.get_ydata(), course["V"].to_numpy())
+    assert len(figure.axes[0].patches) == 1  # the stimulus window is shaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
 import pytest
 
 from mgsignal.errors import UnknownIdError
@@ -30,15 +31,24 @@ def test_every_entry_has_value_unit_source(key, entry):
     assert isinstance(entry["source"], str) and len(entry["source"].strip()) > 5, key
 
 
-def test_literature_values_and_sources():
-    c = load_constants()
-    assert c["magfura2"]["kd_mg"]["value"] == 1.5
-    assert "Raju 1989" in c["magfura2"]["kd_mg"]["source"]
-    assert c["magfura2"]["kd_ca"]["value"] == pytest.approx(0.025)
-    assert "to verify" in c["magfura2"]["kd_ca"]["source"]
-    assert "to verify" in c["nmr31p"]["delta_atp"]["source"]
-    assert "Iotti 1996" in c["nmr31p"]["iotti_pmg_offset"]["source"]
-    assert c["aas"]["wavelength_nm"]["value"] == 285.2
+def test_the_instruments_use_the_values_of_the_file():
+    """The defaults of the forward models and inversions are the file's numbers (change the file,
+    and the instruments change): checked against the published equations written out here."""
+    from mgsignal.assays import gupta_mg_from_shift, iotti_pmg_from_shift, magfura2_mg_from_ratio
+
+    c = {section: {name: entry["value"] for name, entry in table.items()} for section, table in load_constants().items()}
+    dye = c["magfura2"]
+    ratio = 1.1
+    grynkiewicz = dye["kd_mg"] * (ratio - dye["rmin"]) / (dye["rmax"] - ratio) * dye["sf_sb"]  # Grynkiewicz 1985
+    assert magfura2_mg_from_ratio(ratio) == pytest.approx(grynkiewicz, rel=1e-12)
+    nmr = c["nmr31p"]
+    shift = 0.5 * (nmr["delta_atp"] + nmr["delta_mgatp"])  # half-way: free Mg2+ = Kd(MgATP) (Gupta 1984)
+    assert gupta_mg_from_shift(shift) == pytest.approx(nmr["kd_mgatp"], rel=1e-9)
+    delta = -17.0  # Iotti 1996: pMg = 4.24 - log10((d + 18.58)^0.42 / (-15.74 - d)^0.84)
+    assert iotti_pmg_from_shift(delta) == pytest.approx(
+        4.24 - np.log10((delta + 18.58) ** 0.42 / (-15.74 - delta) ** 0.84), abs=0.01)
+    assert "Raju 1989" in load_constants()["magfura2"]["kd_mg"]["source"]
+    assert "Iotti 1996" in load_constants()["nmr31p"]["iotti_pmg_offset"]["source"]
 
 
 def test_unknown_constant_names_near_match():

@@ -16,7 +16,7 @@ from mgsignal.sensitivity import (control_coefficients, model_parameters,
                                   plot_heatmap, plot_sensitivity_time_course, plot_tornado,
                                   steady_state_sensitivities, time_course_sensitivities)
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 matplotlib.use("Agg")
 
@@ -53,10 +53,9 @@ def test_all_parameters_are_the_constant_parameters_but_physical_constants(trans
     assert set(ids) | set(FIXED_PARAMETERS) == set(transport.parameters)
 
 
-def test_the_neuron_all_problem_leaves_out_valences_constants_stoichiometries_and_switches():
+def test_the_neuron_all_problem_leaves_out_valences_constants_stoichiometries_and_switches(neuron):
     """The neuron model marks its physical constants, ion valences, pump stoichiometry and
     protocol switches; 'all' never varies them (a review found z_K, z_Na, ... varied)."""
-    neuron = mg.load_model("neuron")
     ids = model_parameters(neuron)
     fixed = {"faraday", "R_gas", "z_K", "z_Na", "z_Cl", "z_Ca", "n_Na_NaK", "n_K_NaK", "clamp", "V_hold",
              "mg_block_kinetic"}

@@ -15,16 +15,11 @@ import mgsignal as mg
 from mgsignal.biophysics import ghk_current, nernst_potential
 from mgsignal.build import models_dir
 
-from .conftest import annotation_uris
+from ..conftest import annotation_uris
 
 F, R = 96485.33212, 8.314462618  # C/mol, J/(mol K): CODATA 2018
 REST = ["V", "I_membrane", "I_K_leak", "I_Na_leak", "I_Cl_leak", "I_NaK", "I_NMDA", "J_K_net",
         "J_Na_net", "Ca_c", "CaBuf_c", "E_K", "E_Na", "E_Cl", "E_NMDA", "V_GHK", "NMDA_unblocked"]
-
-
-@pytest.fixture(scope="module")
-def neuron() -> mg.Model:
-    return mg.load_model("neuron")
 
 
 @pytest.fixture(scope="module")

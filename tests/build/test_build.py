@@ -10,7 +10,7 @@ import pytest
 import mgsignal as mg
 from mgsignal.build import available_models, build, model_source, models_dir
 
-from .conftest import annotation_uris
+from ..conftest import annotation_uris
 
 MODELS = available_models()
 

@@ -50,8 +50,8 @@ def test_lower_extracellular_mg_lowers_the_camp_and_pka_response(composite, iso)
         assert rise_deficient < 0.85 * rise_normal, readout
 
 
-def test_composite_camp_matches_the_module_at_the_reference_mg(composite):
-    module = mg.load_model("camp_pka")
+def test_composite_camp_matches_the_module_at_the_reference_mg(composite, camp):
+    module = camp
     scenario = mg.Scenario(name="iso", preequilibration={"s_max_SLC41A1": 0.0}, preequilibration_time=1e4,
                            changes={"iso_applied": 0.1})
     alone = mg.simulate(module, scenario, t_end=900, n_points=31, outputs=["cAMP_total", "PKA_act"])

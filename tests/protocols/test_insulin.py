@@ -33,8 +33,8 @@ def test_the_insulin_module_sees_the_transport_models_mg(composite):
     assert {"J_TRPM7", "R12", "R14"} <= set(composite.reactions)
 
 
-def test_composite_reproduces_the_insulin_module_at_the_reference_mg(composite):
-    module = mg.load_model("insulin")
+def test_composite_reproduces_the_insulin_module_at_the_reference_mg(composite, insulin):
+    module = insulin
     scenario = mg.load_scenario("insulin_step")
     outputs = ["pAkt_frac", "GLUT4_pm_frac", "pIRS1", "PIP3", "IRp_ins"]
     alone = mg.simulate(module, scenario, n_points=61, outputs=outputs, rtol=1e-10)
@@ -48,14 +48,13 @@ def test_composite_reproduces_the_insulin_module_at_the_reference_mg(composite):
         np.testing.assert_allclose(coupled[sid], alone[sid], rtol=1e-3, atol=1e-6 * scale, err_msg=sid)
 
 
-def test_deficiency_comes_from_extracellular_mg_only(composite, responses):
+def test_deficiency_comes_from_extracellular_mg_only(composite, transport, responses):
     """The cell reaches its new state: 12 h of adaptation give what 24 h give; that state is the
     transport model's own steady state at 0.35 mM up to the PKA loop (basal PKA activity is
     lower at low Mg2+, so SLC41A1 efflux is ~4 % weaker and cytosolic Mg2+ ~1.3 % higher)."""
     adapted_longer = mg.simulate(composite, mg.Scenario(name="24h", preequilibration={"Mg_e": 0.35},
                                                         preequilibration_time=24 * 3600.0),
                                  t_end=1, n_points=2, outputs=["Mg_c", "MgATP_c"]).iloc[0]
-    transport = mg.load_model("mg_transport")
     alone = mg.steady_state(transport, mg.Scenario(name="low", changes={"Mg_e": 0.35}), outputs=["Mg_c", "MgATP_c"])
     deficient = responses["deficient"].attrs
     assert deficient["Mg_c"] == pytest.approx(adapted_longer["Mg_c"], rel=1e-4)

@@ -66,6 +66,6 @@ def test_unknown_model_names_near_matches():
 
 def test_models_load_after_tellurium_is_imported():
     """tellurium imports libsedml, whose bundled libsbml wrappers once made loading loop forever."""
-    import tellurium  # noqa: F401  (a core dependency; `import tellurium` needs six)
+    import tellurium  # noqa: F401  (a test dependency; `import tellurium` needs six)
     model = mg.load_model("mg_transport")
     assert model.names["Mg_c"] == "cytosolic free Mg2+"
