@@ -114,6 +114,7 @@ def run(model_name: str | None, scenario_name: str, out_dir: str, as_json: bool)
     figure = plot_time_course(table, names=model.names, time_unit=unit,
                               panels=_panels(shown, model))
     figure.savefig(png, dpi=120)
+    _close(figure)
     if as_json:
         click.echo(json.dumps({"model": model.name, "scenario": scenario.to_dict(),
                                "steady_state": None if state is None else state.to_dict(),
@@ -178,8 +179,10 @@ def simulate_command(model_name: str | None, scenario_name: str | None, t_end: f
         table.to_csv(csv)
     if plot:
         from ..plotting import plot_time_course
-        plot_time_course(table, panels=_panels(list(table.columns), model), names=model.names,
-                         time_unit=_time_scale(float(table.index[-1]))[1]).savefig(plot, dpi=120)
+        figure = plot_time_course(table, panels=_panels(list(table.columns), model), names=model.names,
+                                  time_unit=_time_scale(float(table.index[-1]))[1])
+        figure.savefig(plot, dpi=120)
+        _close(figure)
 
 
 @click.command("steady-state")
@@ -259,3 +262,9 @@ def _write_atomically(target: Path, text: str) -> None:
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(target)
 
+
+
+def _close(figure) -> None:
+    """Release a saved figure (pyplot keeps every figure it made open)."""
+    import matplotlib.pyplot as plt
+    plt.close(figure)

@@ -10,7 +10,7 @@ import click
 
 from ..ensemble.features import KINDS
 from ..errors import InvalidInputError
-from .commands import _writable
+from .commands import _close, _writable
 
 METHODS = ("sobol", "morris", "efast", "local")
 
@@ -71,6 +71,7 @@ def sensitivity(model_name: str, scenario_name: str | None, parameters: str, rel
             click.echo(f"wrote {path}", err=True)
     if figure is not None:
         figure.savefig(plot, dpi=120)
+        _close(figure)
         click.echo(f"wrote {plot}", err=True)
 
 
