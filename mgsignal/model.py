@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import libsbml
 
 from .build import available_models, build, model_file
 from .build.units import quotient_unit_id
-from .errors import ModelBuildError, UnknownIdError
+from .errors import InvalidInputError, ModelBuildError, UnknownIdError
 
 __all__ = ["Model", "available_models", "load_model", "model_from_sbml"]
 
@@ -52,6 +53,11 @@ class Model:
             and the SBML notes, starts with ``Constant`` or ``Switch``, or their SBO term is
             "stoichiometric coefficient" or "switch value").
         assigned_species: ids of species whose initial value comes from an initial assignment.
+        lower_bounds: id -> (bound, strict, reason) of the values that cannot be physical below
+            it: species amounts and concentrations >= 0, compartment sizes > 0, absolute
+            temperatures > 0, and any other parameter that is not a potential, current or charge
+            and is not negative in the model (rate constants, affinities, capacities,
+            expressions) >= 0.
         sha256: hash of the SBML text, recorded in every result's provenance.
     """
 
@@ -73,6 +79,7 @@ class Model:
     sbo_terms: dict[str, str]
     fixed: tuple[str, ...]
     assigned_species: tuple[str, ...]
+    lower_bounds: dict[str, tuple[float, bool, str]]
     sha256: str
     #: per-process cache of the simulation layer (compiled code); never part of the model's
     #: identity, never sent to other processes
@@ -97,6 +104,19 @@ class Model:
         for sid in ids:
             if sid not in known:
                 raise UnknownIdError(sid, known, what=what, where=f"model {self.name!r}")
+
+    def check_values(self, values: Mapping[str, Any], *, where: str) -> None:
+        """Raise :class:`InvalidInputError` for the first value below its physical bound
+        (:attr:`lower_bounds`), naming ``where``, the id, the value and the bound."""
+        for sid, value in values.items():
+            bound = self.lower_bounds.get(sid)
+            if bound is None:
+                continue
+            low, strict, reason = bound
+            if value < low or (strict and value == low):
+                relation = ">" if strict else ">="
+                raise InvalidInputError(f"{where}: {sid} = {value:g} is not physical: it must be {relation} {low:g} "
+                                        f"{self.units.get(sid, '')} ({reason})")
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -155,6 +175,7 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         sbo_terms=_attribute(sbml_model, "isSetSBOTerm", "getSBOTermID"),
         fixed=tuple(p.getId() for p in sbml_model.getListOfParameters() if _is_fixed(p)),
         assigned_species=tuple(sid for sid in species if sid in assigned),
+        lower_bounds=_lower_bounds(sbml_model, rule_targets),
         sha256=hashlib.sha256(sbml.encode()).hexdigest(),
     )
 
@@ -168,6 +189,31 @@ def _is_fixed(parameter: libsbml.Parameter) -> bool:
     if parameter.isSetSBOTerm() and parameter.getSBOTermID() in FIXED_SBO_TERMS:
         return True
     return parameter.isSetNotes() and bool(_FIXED_SOURCE.search(parameter.getNotesString()))
+
+
+#: units whose quantities take either sign (potentials, currents, charges)
+SIGNED_UNIT_KINDS = {libsbml.UNIT_KIND_VOLT, libsbml.UNIT_KIND_AMPERE, libsbml.UNIT_KIND_COULOMB}
+
+
+def _lower_bounds(sbml_model: libsbml.Model, rule_targets: set[str]) -> dict[str, tuple[float, bool, str]]:
+    """Physical lower bounds derived from what each element is (see :attr:`Model.lower_bounds`)."""
+    bounds: dict[str, tuple[float, bool, str]] = {}
+    for species in sbml_model.getListOfSpecies():
+        bounds[species.getId()] = (0.0, False, "amounts and concentrations cannot be negative")
+    for compartment in sbml_model.getListOfCompartments():
+        bounds[compartment.getId()] = (0.0, True, "a compartment has a positive size")
+    for parameter in sbml_model.getListOfParameters():
+        if parameter.getId() in rule_targets or not parameter.getConstant():
+            continue
+        definition = sbml_model.getUnitDefinition(parameter.getUnits()) if parameter.isSetUnits() else None
+        kinds = {u.getKind() for u in definition.getListOfUnits()} if definition is not None else set()
+        if parameter.getUnits() == "kelvin" or kinds == {libsbml.UNIT_KIND_KELVIN}:
+            bounds[parameter.getId()] = (0.0, True, "an absolute temperature is positive")
+        elif kinds & SIGNED_UNIT_KINDS or parameter.getUnits() in ("volt", "ampere", "coulomb"):
+            continue  # potentials, currents and charges take either sign
+        elif parameter.isSetValue() and parameter.getValue() >= 0:
+            bounds[parameter.getId()] = (0.0, False, "not negative in the model: a rate, affinity, capacity or level")
+    return bounds
 
 
 def _attribute(sbml_model: libsbml.Model, has: str, get: str) -> dict[str, str]:

@@ -219,3 +219,6 @@ def check_scenario(scenario: Scenario, model: Model) -> None:
                                 f"got {type(scenario).__name__}")
     model.check_ids([target for target, _ in scenario.all_changes()], settable=True)
     model.check_ids(list(scenario.outputs))
+    for part, changes in [("preequilibration", scenario.preequilibration or {}), ("changes", scenario.changes)] + [
+            (f"phase at {p.start:g} s", p.changes) for p in scenario.phases]:
+        model.check_values(changes, where=f"scenario {scenario.name!r} ({part})")

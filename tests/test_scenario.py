@@ -9,15 +9,13 @@ import mgsignal as mg
 from mgsignal.scenario import scenario_from_dict
 
 
-def test_every_builtin_scenario_loads_and_targets_known_ids(transport):
+def test_every_builtin_scenario_loads_and_targets_known_ids(shipped):
     names = mg.available_scenarios()
     assert {"hypomagnesaemia", "supplementation", "atp_depletion", "trpm7_knockout"} <= set(names)
     for name in names:
         scenario = mg.load_scenario(name)
         assert scenario.name == name and scenario.description
-        if name.startswith(("insulin", "camp", "neuron")):
-            continue  # scenarios of other modules are checked with their model
-        mg.scenario.check_scenario(scenario, transport)
+        mg.scenario.check_scenario(scenario, shipped[scenario.model or "mg_transport"])
 
 
 def test_round_trip_through_plain_data():

@@ -8,6 +8,7 @@ result unless libsbml reports zero errors and zero warnings with the unit checks
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
 from pathlib import Path
@@ -29,6 +30,9 @@ def build_module(path: Path) -> str:
     model = document.getModel()
     if _is_empty(model):
         raise ModelBuildError([f"{path}: the model defines nothing (no compartments, species, parameters or reactions)"])
+    undefined = _undefined_symbols(model, text, path)
+    if undefined:
+        raise ModelBuildError(undefined)
     _set_membrane_dimensions(model)
     _write_source_notes(model, path)
     sbml = libsbml.writeSBMLToString(document)
@@ -84,6 +88,26 @@ def sbml_problems(sbml: str, *, source: str | Path, antimony_text: str | None = 
         problems.append(f"{source}: no <model> element: not an SBML model")
     elif not problems and _is_empty(document.getModel()):
         problems.append(f"{source}: the model defines nothing (no compartments, species, parameters or reactions)")
+    return problems
+
+
+def _undefined_symbols(model: libsbml.Model, text: str, path: Path) -> list[str]:
+    """Antimony turns a symbol it has never seen into a parameter without value or unit (and
+    libsbml then prints five warnings about it): name each such symbol once, with its line and
+    the near matches among the model's ids."""
+    computed = {r.getVariable() for r in model.getListOfRules()} | {
+        a.getSymbol() for a in model.getListOfInitialAssignments()} | {
+        a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()}
+    known = [e.getId() for e in model.getListOfAllElements() if e.isSetIdAttribute() and e.getId()]
+    problems = []
+    for parameter in model.getListOfParameters():
+        sid = parameter.getId()
+        if not parameter.isSetValue() and sid not in computed:
+            line = next((n for n, t in enumerate(text.splitlines(), 1)
+                         if re.search(rf"(?<![\w.]){re.escape(sid)}(?!\w)", t.split("//")[0])), 0)
+            near = difflib.get_close_matches(sid, [k for k in known if k != sid], n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(repr(k) for k in near)}?" if near else ""
+            problems.append(f"{path}:{line}: error: undefined symbol {sid!r} (used but never given a value){hint}")
     return problems
 
 

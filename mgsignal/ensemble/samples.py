@@ -83,3 +83,17 @@ def sample_parameters(model: Model, *, n: int, seed: int, bounds: Mapping[str, t
     unit = qmc.LatinHypercube(d=len(ranges), rng=np.random.default_rng(seed)).random(n)
     values = np.exp(qmc.scale(unit, np.log(low), np.log(high))) if log else qmc.scale(unit, low, high)
     return pd.DataFrame(values, columns=list(ranges), index=pd.RangeIndex(n, name="sample"))
+
+
+def check_bounds(model: Model, samples: pd.DataFrame) -> None:
+    """Raise :class:`InvalidInputError` for the first value of a sample table below its physical
+    bound (:attr:`mgsignal.Model.lower_bounds`), naming the column, the row and the bound."""
+    for column in samples.columns:
+        bound = model.lower_bounds.get(column)
+        if bound is None:
+            continue
+        low, strict, _ = bound
+        values = samples[column].to_numpy(dtype=float)
+        bad = np.nonzero((values <= low) if strict else (values < low))[0]
+        if bad.size:
+            model.check_values({column: float(values[bad[0]])}, where=f"sample {samples.index[bad[0]]!r}")

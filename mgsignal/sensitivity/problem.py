@@ -93,10 +93,20 @@ def problem(model: Model, parameters: str | Sequence[str] = "all", *,
 
 
 def check_problem(problem: dict) -> None:
-    """Raise unless ``problem`` has ``num_vars``, ``names`` and ``bounds`` of one length."""
+    """Raise unless ``problem`` has ``num_vars``, ``names`` and ``bounds`` of one length, and
+    every uniform range is finite with low < high (naming the parameter)."""
+    if not isinstance(problem, dict):
+        raise InvalidInputError(f"a problem is SALib's dict (see problem()), got {type(problem).__name__}")
     names = problem.get("names")
     if not names or problem.get("num_vars") != len(names) or len(problem.get("bounds", ())) != len(names):
         raise InvalidInputError("a problem needs num_vars, names and bounds of the same length (see problem())")
+    dists = problem.get("dists") or ["unif"] * len(names)
+    for name, pair, dist in zip(names, problem["bounds"], dists):
+        if len(pair) != 2:
+            raise InvalidInputError(f"bounds of {name!r} must be a pair, got {pair!r}")
+        low, high = (float(v) for v in pair)
+        if dist in ("unif", "logunif") and not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise InvalidInputError(f"bounds of {name!r} must be finite with low < high, got ({low:g}, {high:g})")
 
 
 def _relative_bounds(sid: str, value: float, r: float, distribution: str) -> tuple[float, float]:

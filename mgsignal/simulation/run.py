@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -37,8 +38,9 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
         UnknownIdError: an output or scenario target is not in the model.
         SimulationError: the integrator failed; the message names scenario and parameters.
     """
+    check_scenario_type(scenario)
     t_end = _end_time(t_end, scenario)
-    if n_points < 2:
+    if isinstance(n_points, bool) or not isinstance(n_points, numbers.Integral) or n_points < 2:
         raise InvalidInputError(f"n_points must be at least 2, got {n_points}")
     ids = _outputs(model, outputs)
     times = np.linspace(0.0, t_end, n_points)
@@ -64,11 +66,19 @@ def steady_state(model: Model, scenario: Scenario | None = None, *,
     Raises:
         SteadyStateError: when no steady state is found (message names scenario and parameters).
     """
+    check_scenario_type(scenario)
     ids = _outputs(model, outputs)
     values = Simulator.of(model).steady_state(scenario, ids)
     state = pd.Series(values, index=ids, dtype=float)
     state.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL))
     return state
+
+
+def check_scenario_type(scenario: object) -> None:
+    """A scenario must be a :class:`Scenario` or None; a name is refused with the fix."""
+    if scenario is not None and not isinstance(scenario, Scenario):
+        raise InvalidInputError(f"scenario must be a Scenario or None (load one by name with "
+                                f"mgsignal.load_scenario({scenario!r})), got {type(scenario).__name__}")
 
 
 def _outputs(model: Model, outputs: list[str] | None) -> list[str]:
@@ -82,7 +92,8 @@ def _outputs(model: Model, outputs: list[str] | None) -> list[str]:
 def _end_time(t_end: float | None, scenario: Scenario | None) -> float:
     if t_end is None:
         t_end = scenario.duration if scenario is not None else None
-    if t_end is None or not math.isfinite(t_end) or t_end <= 0:
+    if t_end is None or isinstance(t_end, bool) or not isinstance(t_end, numbers.Real) \
+            or not math.isfinite(t_end) or t_end <= 0:
         raise InvalidInputError(f"t_end must be a positive number of seconds (or the scenario must set a duration), got {t_end!r}")
     return float(t_end)
 

@@ -159,7 +159,7 @@ def test_a_worker_that_dies_costs_only_its_run(transport):
 
 
 def test_a_failing_sample_gives_nan_and_its_reason(transport):
-    samples = pd.DataFrame({"temperature": [310.15, 0.0, 300.0]}, index=pd.Index(["a", "b", "c"], name="sample"))
+    samples = pd.DataFrame({"temperature": [310.15, 1e-300, 300.0]}, index=pd.Index(["a", "b", "c"], name="sample"))
     table = run_ensemble(transport, samples, features=[Feature("Mg_c", "end")], t_end=600, backend="serial",
                          progress=False)
     assert table.loc["b", "error"].startswith("SimulationError") and np.isnan(table.loc["b", "end_Mg_c"])

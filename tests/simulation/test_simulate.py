@@ -39,11 +39,30 @@ def test_end_time_must_be_given_or_come_from_the_scenario(transport):
 
 
 def test_failed_integration_names_scenario_and_parameters(transport):
-    scenario = mg.Scenario(name="frozen", changes={"temperature": 0.0})  # u = zFV/RT -> infinite
+    scenario = mg.Scenario(name="frozen", changes={"temperature": 1e-300})  # u = zFV/RT -> infinite
     with pytest.raises(mg.SimulationError) as info:
         mg.simulate(transport, scenario, t_end=100)
     message = str(info.value)
-    assert "'frozen'" in message and "temperature=0" in message
+    assert "'frozen'" in message and "temperature=1e-300" in message
+
+
+@pytest.mark.parametrize(("target", "value", "bound"), [("temperature", 0.0, "> 0 kelvin"),
+                                                       ("temperature", -5.0, "> 0 kelvin"),
+                                                       ("cytosol", 0.0, "> 0 pL"),
+                                                       ("Mg_e", -0.1, ">= 0 mM"),
+                                                       ("TRPM7", -1.0, ">= 0"),
+                                                       ("P_TRPM7", -1e-3, ">= 0 pL_per_s")])
+def test_physically_impossible_values_are_refused_with_id_and_bound(transport, target, value, bound):
+    with pytest.raises(mg.InvalidInputError, match=rf"{target} = {value:g} is not physical: it must be {bound}"):
+        mg.simulate(transport, mg.Scenario(name="impossible", changes={target: value}), t_end=10)
+    with pytest.raises(mg.InvalidInputError, match=target):
+        mg.steady_state(transport, mg.Scenario(name="impossible", phases=(mg.Phase(start=5, changes={target: value}),)))
+    assert mg.simulate(transport, mg.Scenario(name="fine", changes={"V_pm": -90.0}), t_end=10).notna().all().all()
+
+
+def test_a_scenario_given_as_a_name_is_refused_with_the_fix(transport):
+    with pytest.raises(mg.InvalidInputError, match=r"mgsignal.load_scenario\('hypomagnesaemia'\)"):
+        mg.simulate(transport, "hypomagnesaemia")
 
 
 def test_no_steady_state_is_a_clear_error(tmp_path):
