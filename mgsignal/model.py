@@ -42,6 +42,7 @@ class Model:
         readouts: ids of named assignment-rule variables: the model's documented outputs.
         intermediates: ids of unnamed assignment-rule variables (terms of rate laws).
         reactions: ids of reactions (their rates are available as outputs).
+        events: ids (or, when unnamed, positions) of the model's events.
         variables: ids of other parameters that change during a run: states of rate rules
             (the neuron's membrane potential ``V_m``) and targets of events (the insulin
             module's receptor synthesis rate ``k5``); outputs, not settable.
@@ -73,6 +74,7 @@ class Model:
     readouts: tuple[str, ...]
     intermediates: tuple[str, ...]
     reactions: tuple[str, ...]
+    events: tuple[str, ...]
     variables: tuple[str, ...]
     units: dict[str, str]
     names: dict[str, str]
@@ -168,6 +170,7 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
         readouts=tuple(p.getId() for p in rule_parameters if p.isSetName()),
         intermediates=tuple(p.getId() for p in rule_parameters if not p.isSetName()),
         reactions=tuple(r.getId() for r in sbml_model.getListOfReactions()),
+        events=tuple(e.getId() or f"event {k}" for k, e in enumerate(sbml_model.getListOfEvents())),
         variables=tuple(p.getId() for p in sbml_model.getListOfParameters()
                         if not p.getConstant() and p.getId() not in rule_targets),
         units=_units(sbml_model),

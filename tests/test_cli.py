@@ -84,3 +84,30 @@ def test_run_works_for_every_shipped_scenario_whatever_its_model(cli, tmp_path, 
     values = [v for row in rows for v in row.values()]
     assert all(isinstance(v, (int, float)) for v in values), "a None or text cell in the table"
     assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def test_help_loads_neither_the_simulator_nor_the_sensitivity_stack():
+    import subprocess
+    import sys
+    script = ("import sys\nfrom mgsignal.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+              "print('LOADED', sorted(m for m in ('SALib', 'roadrunner', 'pandas', 'libsbml') if m in sys.modules))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "sensitivity" in run.stdout and "LOADED []" in run.stdout
+
+
+def test_exit_codes_and_streams(cli, tmp_path):
+    """0 ok, 1 problems found, 2 input error, 3 run failure; errors on stderr, one line."""
+    assert cli.invoke(main, ["scenarios", "--json"]).exit_code == 0
+    bad_file = tmp_path / "bad.ant"
+    bad_file.write_text("model m\n  x := y +\nend\n")
+    assert cli.invoke(main, ["validate", str(bad_file)]).exit_code == 1
+    unknown = cli.invoke(main, ["simulate", "--scenario", "hypomagnesemia"])
+    assert unknown.exit_code == 2 and unknown.stderr.count("\n") == 1 and "did you mean" in unknown.stderr
+    assert unknown.stdout == ""
+    frozen = tmp_path / "frozen.toml"
+    frozen.write_text('name = "frozen"\nduration = 100.0\nchanges = { temperature = 1e-300 }\n')
+    failed = cli.invoke(main, ["simulate", "--scenario", str(frozen)])
+    assert failed.exit_code == 3 and "SimulationError" not in failed.stderr and "'frozen'" in failed.stderr
+    missing_folder = cli.invoke(main, ["simulate", "--t-end", "10", "--csv", str(tmp_path / "nodir" / "x.csv")])
+    assert missing_folder.exit_code == 2 and "does not exist" in missing_folder.stderr and missing_folder.stdout == ""

@@ -98,7 +98,9 @@ def _undefined_symbols(model: libsbml.Model, text: str, path: Path) -> list[str]
     computed = {r.getVariable() for r in model.getListOfRules()} | {
         a.getSymbol() for a in model.getListOfInitialAssignments()} | {
         a.getVariable() for e in model.getListOfEvents() for a in e.getListOfEventAssignments()}
-    known = [e.getId() for e in model.getListOfAllElements() if e.isSetIdAttribute() and e.getId()]
+    elements = model.getListOfAllElements()  # walked by index: see mgsignal.model._attribute
+    known = [e.getId() for e in (elements.get(i) for i in range(elements.getSize()))
+             if e is not None and e.isSetIdAttribute() and e.getId()]
     problems = []
     for parameter in model.getListOfParameters():
         sid = parameter.getId()

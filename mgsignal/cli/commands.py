@@ -193,6 +193,8 @@ def steady_state_command(model_name: str | None, scenario_name: str | None, as_j
     """Print the steady state of MODEL_NAME (species and readouts; default model as for simulate)."""
     model, scenario = _model_and_scenario(model_name, scenario_name)
     state = steady_state(model, scenario)
+    if state.attrs.get("note"):
+        click.echo(f"note: {state.attrs['note']}", err=True)
     frame = _steady_state_frame(state, model)
     click.echo(_table_json(frame) if as_json else frame.to_string(float_format=lambda v: f"{v:.6g}"))
 

@@ -14,6 +14,9 @@ from ..provenance import provenance
 from ..scenario import Scenario
 from .simulator import DEFAULT_ATOL, DEFAULT_RTOL, Simulator
 
+#: how long a model with events is simulated to settle (s; ~4 months)
+SETTLE_TIME = 1e7
+
 
 def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | None = None,
              n_points: int = 101, outputs: list[str] | None = None,
@@ -53,24 +56,47 @@ def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | N
 
 
 def steady_state(model: Model, scenario: Scenario | None = None, *,
-                 outputs: list[str] | None = None) -> pd.Series:
+                 outputs: list[str] | None = None, settle: float = SETTLE_TIME) -> pd.Series:
     """Find the steady state of the condition a scenario ends in.
 
     The scenario's pre-equilibration is irrelevant here; its ``changes`` and then every phase's
-    changes are applied to the model's initial values, and the state is driven to steady state.
+    changes are applied to the model's initial values, and the state is driven to steady state
+    (Newton, else a long integration then Newton). Newton cannot handle events: for a model
+    with events the state is found by simulating ``settle`` seconds instead, and
+    ``.attrs["method"]`` says so, with how much the state still changed over the last tenth of
+    that time (``.attrs["still_changing"]``, the largest relative change of an output).
 
     Returns:
         A Series indexed by output id (defaults: all species and readouts), with provenance in
-        ``.attrs``.
+        ``.attrs`` (``method``: "Newton" or "simulation").
 
     Raises:
         SteadyStateError: when no steady state is found (message names scenario and parameters).
     """
     check_scenario_type(scenario)
     ids = _outputs(model, outputs)
+    if model.events:
+        return _settled(model, scenario, ids, settle)
     values = Simulator.of(model).steady_state(scenario, ids)
     state = pd.Series(values, index=ids, dtype=float)
-    state.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL))
+    state.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL), method="Newton")
+    return state
+
+
+def _settled(model: Model, scenario: Scenario | None, ids: list[str], settle: float) -> pd.Series:
+    """The state after ``settle`` seconds in the scenario's final condition (a model with events)."""
+    final = Scenario(name=f"{scenario.name if scenario else model.name} settled", changes=scenario.final_changes()
+                     if scenario else {})
+    simulator = Simulator.of(model)
+    simulator.set_tolerances(rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL)
+    data = simulator.time_course(final, np.linspace(0.0, settle, 11), ids)
+    change = np.abs(data[-1] - data[-2]) / np.maximum(np.abs(data[-1]), 1e-12)
+    state = pd.Series(data[-1], index=ids, dtype=float)
+    state.attrs.update(_attrs(model, scenario, ids, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL), method="simulation",
+                       settle_s=settle, still_changing=float(np.max(change, initial=0.0)),
+                       note=f"model {model.name!r} has events, which the Newton solver cannot handle: state after "
+                            f"{settle:g} s of simulation (largest relative change over the last {settle / 10:g} s: "
+                            f"{float(np.max(change, initial=0.0)):.2g})")
     return state
 
 

@@ -88,3 +88,13 @@ def test_models_load_after_tellurium_is_imported():
     import tellurium  # noqa: F401  (a test dependency; `import tellurium` needs six)
     model = mg.load_model("mg_transport")
     assert model.names["Mg_c"] == "cytosolic free Mg2+"
+
+
+def test_steady_state_of_a_model_with_events_falls_back_to_simulation_and_says_so(insulin):
+    state = mg.steady_state(insulin, outputs=["pAkt_frac", "IR"], settle=1e5)
+    assert state.attrs["method"] == "simulation" and "has events" in state.attrs["note"]
+    end = mg.simulate(insulin, t_end=1e5, n_points=11, outputs=["pAkt_frac", "IR"]).iloc[-1]
+    np.testing.assert_allclose(state.to_numpy(), end.to_numpy(), rtol=1e-9)
+    assert state.attrs["still_changing"] >= 0
+    transport = mg.steady_state(mg.load_model("mg_transport"), outputs=["Mg_c"])
+    assert transport.attrs["method"] == "Newton"
