@@ -25,6 +25,7 @@ COMMANDS = {
     "validate": ("mgsignal.cli.commands", "validate", "Validate Antimony, composite or SBML files."),
     "build": ("mgsignal.cli.commands", "build", "Regenerate (or check) the SBML of the shipped models."),
     "sensitivity": ("mgsignal.cli.sensitivity", "sensitivity", "Global or local sensitivity analysis."),
+    "export": ("mgsignal.cli.export", "export", "Write scenarios for other tools (COMBINE/OMEX, PEtab)."),
 }
 
 
