@@ -3,12 +3,13 @@
 Other SBML tools know nothing of mgsignal's scenarios, so the scenario becomes part of the SBML:
 
 - ``preequilibration`` changes become the model's initial values (an initial assignment of a
-  changed species is removed, as mgsignal sets the value after evaluating it); the simulation
-  then starts ``pre`` seconds before time 0 (SED-ML ``initialTime = -pre``), so the model settles
-  under them: by ``preequilibration_time``, or by a long pre-simulation standing in for the
-  steady-state solve;
-- ``changes`` become initial values when there is no pre-equilibration, else an event at time 0;
-- each phase becomes an event at its start (``time >= start``).
+  changed species is removed, as mgsignal sets the value after evaluating it), and the model
+  first runs ``pre`` seconds under them: ``preequilibration_time``, or a long pre-simulation
+  standing in for the steady-state solve. The model's clock therefore reads scenario time plus
+  ``pre`` (SED-ML output from ``pre`` to ``pre + t_end``; tools without a negative initial time,
+  such as COPASI, run it as it is);
+- ``changes`` become initial values when there is no pre-equilibration, else an event at ``pre``;
+- each phase becomes an event at its start (``time >= pre + start``).
 
 Numbers carry their units, so the file keeps zero unit errors.
 """
@@ -20,17 +21,14 @@ import libsbml
 from ..errors import InvalidInputError
 from ..model import Model
 from ..scenario import Scenario
-
-#: seconds of pre-simulation that stand in for a steady-state pre-equilibration (~3 years: every
-#: shipped model settles to 1e-9 within it)
-STEADY_STATE_PRESIMULATION = 1e8
+from ..simulation.simulator import SETTLE_TIME
 
 
 def preequilibration_time(scenario: Scenario) -> float:
     """How long the exported run simulates before time 0 (0 without pre-equilibration)."""
     if scenario.preequilibration is None:
         return 0.0
-    return float(scenario.preequilibration_time or STEADY_STATE_PRESIMULATION)
+    return float(scenario.preequilibration_time or SETTLE_TIME)
 
 
 def scenario_sbml(model: Model, scenario: Scenario) -> str:
@@ -44,12 +42,13 @@ def scenario_sbml(model: Model, scenario: Scenario) -> str:
     else:
         _set_initial(sbml, model, scenario.preequilibration)
         timed = ([(0.0, scenario.changes)] if scenario.changes else []) + [(p.start, p.changes) for p in scenario.phases]
+    offset = preequilibration_time(scenario)
     for number, (start, changes) in enumerate(timed):
-        _add_event(sbml, model, f"scenario_{scenario.name}_{number}", start, changes)
+        _add_event(sbml, model, f"scenario_{scenario.name}_{number}", offset + start, changes)
     sbml.setId(f"{sbml.getId()}__{scenario.name}")
     notes = (f"mgsignal scenario {scenario.name!r}: {scenario.description} Written into the model by "
              f"mgsignal.export: pre-equilibration changes as initial values, later changes as events; "
-             f"simulate from t = -{preequilibration_time(scenario):g} s.")
+             f"the model's time is scenario time + {offset:g} s (pre-equilibration).")
     sbml.appendNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{_escape(notes)}</p></body>')
     return libsbml.writeSBMLToString(document)
 

@@ -1,9 +1,9 @@
 """SED-ML Level 1 Version 4 and COMBINE/OMEX archives of a scenario, for any SED-ML runner.
 
 The archive holds the model's SBML as built, the model with the scenario written in
-(:mod:`mgsignal.export.scenario_sbml`), a SED-ML file (one uniform time course from
-``-preequilibration`` to ``t_end`` whose output starts at 0, CVODE with its tolerances as KiSAO
-terms, a report and a plot of the outputs), the manifest and the metadata.
+(:mod:`mgsignal.export.scenario_sbml`), a SED-ML file (one uniform time course through the
+pre-equilibration, with output from its end, ``pre``, to ``pre + t_end``; CVODE with its
+tolerances as KiSAO terms; a report and a plot of the outputs), the manifest and the metadata.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def scenario_sedml(model: Model, scenario: Scenario, *, model_file: str, outputs
     sed_model.setSource(model_file)
     simulation = document.createUniformTimeCourse()
     simulation.setId("time_course")
-    simulation.setInitialTime(-preequilibration_time(scenario))
-    simulation.setOutputStartTime(0.0)
-    simulation.setOutputEndTime(float(t_end))
+    offset = preequilibration_time(scenario)  # the model's clock runs through the pre-equilibration
+    simulation.setInitialTime(0.0)
+    simulation.setOutputStartTime(offset)
+    simulation.setOutputEndTime(offset + float(t_end))
     simulation.setNumberOfSteps(int(n_points) - 1)
     algorithm = simulation.createAlgorithm()
     algorithm.setKisaoID(KISAO_CVODE)

@@ -12,10 +12,7 @@ from ..errors import InvalidInputError
 from ..model import Model
 from ..provenance import provenance
 from ..scenario import Scenario
-from .simulator import DEFAULT_ATOL, DEFAULT_RTOL, Simulator
-
-#: how long a model with events is simulated to settle (s; ~4 months)
-SETTLE_TIME = 1e7
+from .simulator import DEFAULT_ATOL, DEFAULT_RTOL, SETTLE_TIME, Simulator
 
 
 def simulate(model: Model, scenario: Scenario | None = None, *, t_end: float | None = None,

@@ -29,6 +29,9 @@ DEFAULT_ATOL = 1e-12
 STEADY_STATE_TOLERANCE = 1e-9
 #: how long (s) to integrate before retrying the steady-state solver
 STEADY_STATE_PRESIMULATION = 1e7
+#: how long (s) a model with events (which Newton cannot handle) is simulated to settle (~3 years);
+#: the exported SED-ML pre-equilibrates for as long
+SETTLE_TIME = 1e8
 
 
 class Simulator:
@@ -116,9 +119,12 @@ class Simulator:
             self._apply(runner, scenario.changes, initial=True)
             return runner
         self._apply(runner, scenario.preequilibration, initial=True)
-        if scenario.preequilibration_time is not None:
+        settle = scenario.preequilibration_time
+        if settle is None and self.model.events:
+            settle = SETTLE_TIME  # Newton cannot handle events: pre-equilibrate by simulation
+        if settle is not None:
             # integrate over [-T, 0] so that time (and event state) runs on continuously into the run
-            self._integrate(runner, np.array([-scenario.preequilibration_time, 0.0]), scenario)
+            self._integrate(runner, np.array([-settle, 0.0]), scenario)
             self._apply(runner, scenario.changes, initial=False)
             return runner
         steady = self._solved_steady_state(scenario.preequilibration, scenario, row)

@@ -53,3 +53,70 @@ def test_time_courses_agree_with_copasi(case):
     assert np.ptp(ours["Mg_c"]) > 0.05  # a real transient, not a flat line
     for sid in dynamic:
         np.testing.assert_allclose(ours[sid], theirs[sid], rtol=1e-4, atol=1e-10, err_msg=sid)
+
+
+#: model -> three shipped scenarios (phases, pre-equilibration, drug steps), run in COPASI from the
+#: committed SBML with the scenario written in (mgsignal.export.scenario_sbml)
+SCENARIOS = {
+    "mg_transport": ["hypomagnesaemia", "supplementation", "atp_depletion"],
+    "insulin": ["insulin_step", "insulin_step_low_mg"],
+    "camp_pka": ["camp_isoproterenol", "camp_forskolin", "camp_saucerman2006"],
+    "neuron": ["neuron_coincidence", "neuron_high_k", "neuron_low_mg"],
+    "mg_signalling": ["hypomagnesaemia", "insulin_step", "camp_isoproterenol"],
+}
+CROSS = [(model, scenario) for model, names in SCENARIOS.items() for scenario in names]
+#: the composite's modules keep their substance units through SBML conversion factors, which
+#: COPASI 4.48 mishandles ("changed the stoichiometries of all species with conversion factors")
+COPASI_CONVERSION_FACTORS = pytest.mark.xfail(strict=True, reason="COPASI mishandles conversion factors")
+CROSS = [pytest.param(m, s, marks=COPASI_CONVERSION_FACTORS) if m == "mg_signalling" else (m, s) for m, s in CROSS]
+
+
+def copasi_run(text: str, *, offset: float, t_end: float, intervals: int) -> "pd.DataFrame":
+    """COPASI's time course of an SBML text whose clock starts ``offset`` s before scenario time
+    0, at the scenario's times 0..``t_end``: concentrations by SBML id."""
+    import pandas as pd
+    copasi = basico.load_model_from_string(text)
+    try:
+        grid = offset + np.linspace(0.0, t_end, intervals + 1)
+        table = basico.run_time_course(duration=offset + t_end, values=list(grid), model=copasi,
+                                       r_tol=1e-10, a_tol=1e-14, use_concentrations=True, update_model=False)
+        table = table.loc[table.index >= offset - 1e-6]
+        species = basico.get_species(model=copasi)
+        values = basico.get_parameters(model=copasi)
+    finally:
+        basico.remove_datamodel(copasi)
+    columns = {}
+    amounts = set()
+    for name, row in species.iterrows():
+        if name in table.columns:
+            columns[row["sbml_id"]] = table[name]
+    return pd.DataFrame(columns), amounts, values
+
+
+@pytest.mark.parametrize(("model_name", "scenario_name"), CROSS)
+def test_scenarios_agree_with_copasi_on_the_committed_sbml(shipped, model_name, scenario_name):
+    from mgsignal.export import preequilibration_time, scenario_sbml
+    model = shipped[model_name]
+    scenario = mg.load_scenario(scenario_name)
+    t_end = min(scenario.duration or 3600.0, 4 * 3600.0)
+    intervals = 24
+    text = scenario_sbml(model, scenario)
+    ours = mg.simulate(model, scenario, t_end=t_end, n_points=intervals + 1, rtol=1e-10, atol=1e-14,
+                       outputs=[s for s in model.species])
+    theirs, _, _ = copasi_run(text, offset=preequilibration_time(scenario), t_end=t_end, intervals=intervals)
+    keep = ~np.isin(ours.index.to_numpy(), [p.start for p in scenario.phases])
+    compared = 0
+    for sid in model.species:
+        if sid not in theirs.columns:
+            continue
+        a = theirs[sid].to_numpy()[keep]
+        b = ours[sid].to_numpy()[keep]
+        if sid in model.amount_species:  # COPASI reports the concentration of amount-only species
+            continue
+        scale = float(np.abs(b).max())
+        # absolute floor: 1e-6 of the species' peak, and 1e-12 of the model's unit (solver noise
+        # of species that stay near zero, e.g. a drug that is never applied)
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=max(1e-6 * scale, 1e-12),
+                                   err_msg=f"{model_name}/{scenario_name}: {sid}")
+        compared += 1
+    assert compared >= min(5, len(model.species) - len(model.boundary_species))
