@@ -59,7 +59,7 @@ def test_time_courses_agree_with_copasi(case):
 #: committed SBML with the scenario written in (mgsignal.export.scenario_sbml)
 SCENARIOS = {
     "mg_transport": ["hypomagnesaemia", "supplementation", "atp_depletion"],
-    "insulin": ["insulin_step", "insulin_step_low_mg"],
+    "insulin": ["insulin_step", "insulin_step_low_mg", "insulin_step_1nm"],
     "camp_pka": ["camp_isoproterenol", "camp_forskolin", "camp_saucerman2006"],
     "neuron": ["neuron_coincidence", "neuron_high_k", "neuron_low_mg"],
     "mg_signalling": ["hypomagnesaemia", "insulin_step", "camp_isoproterenol"],
