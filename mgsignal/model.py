@@ -45,7 +45,7 @@ class Model:
         events: ids (or, when unnamed, positions) of the model's events.
         variables: ids of other parameters that change during a run: states of rate rules
             (the neuron's membrane potential ``V_m``) and targets of events (the insulin
-            module's receptor synthesis rate ``k5``); outputs, not settable.
+            module's published receptor-synthesis switch ``k5_events``); outputs, not settable.
         units: unit id of every species, parameter, compartment, readout and reaction.
         names: display name of every element that has one (for tables and plot labels).
         sbo_terms: SBO term (``"SBO:0000..."``) of every element that has one.

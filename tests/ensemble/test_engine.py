@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,7 +128,8 @@ def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
     synthesis events fire without end (tests/data/SOURCES.md), and libroadrunner cannot be
     interrupted. Its worker is killed after ``run_timeout``; the other rows of its chunk are run
     again on a new worker and give what a serial run gives."""
-    row = json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
+    row = {**json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8")),
+           "switch_width": 0.0}  # the published events (the default smooth switch never chatters)
     defaults = default_values(composite, list(row))
     samples = pd.DataFrame([defaults, row, {**defaults, "Vmax_MagT1": 1.1 * defaults["Vmax_MagT1"]}],
                            index=pd.Index(["default", "chattering", "more MagT1"], name="sample"))
@@ -153,7 +158,10 @@ def test_a_worker_that_dies_costs_only_its_run(transport):
     table = run_ensemble(transport, samples, features=[Feature("P_TRPM7", "function", name="p", function=crash_when_large),
                                                        Feature("Mg_c", "end")],
                          t_end=60, backend="processes", n_workers=2, chunk_size=5, progress=False)
-    assert table.loc["c", "error"].startswith("SimulationError: the worker process died during this run")
+    # tried once more on another worker, which died too; the reason says how
+    assert table.loc["c", "error"].startswith("SimulationError: the worker process died during this run "
+                                              "(it exited with code 3), and again on its retry (it exited with code 3)")
+    assert table.attrs["n_retried"] == 1 and table.attrs["n_failed"] == 1
     assert table.drop(index="c")["error"].eq("").all()
     assert table.drop(index="c")["p"].tolist() == [1e-3, 2e-3, 3e-3, 4e-3]
 
@@ -192,6 +200,98 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(transport, samples, tmp_
     pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
     with pytest.raises(mg.InvalidInputError, match="different run"):
         run_ensemble(transport, samples.iloc[:3], checkpoint=str(tmp_path / "ck"), **options)
+
+
+def test_checkpoint_files_are_whole_and_unreadable_ones_are_set_aside(transport, samples, tmp_path):
+    options = dict(features=[Feature("Mg_c", "end")], t_end=3600, n_points=13, backend="serial", chunk_size=5,
+                   progress=False)
+    fresh = run_ensemble(transport, samples, **options)
+    folder = tmp_path / "ck"
+    run_ensemble(transport, samples, checkpoint=folder, **options)
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["key"]
+    cut = sorted(folder.glob("chunk-*.parquet"))[0]  # a copy cut short, a disk that failed
+    lost = len(pd.read_parquet(cut))
+    cut.write_bytes(cut.read_bytes()[:100])
+    (folder / f".{cut.name}.0a1b2c3d.tmp").write_bytes(b"")  # left by a run killed while writing
+    with pytest.warns(RuntimeWarning, match=f"checkpoint file .*{cut.name} is unreadable.*set aside"):
+        resumed = run_ensemble(transport, samples, checkpoint=folder, **options)
+    assert resumed.attrs["resumed"] == len(samples) - lost and resumed.attrs["checkpoint_set_aside"] == [cut.name]
+    assert (folder / f"{cut.name}.corrupt").exists() and not list(folder.glob(".*.tmp"))
+    pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
+    # a manifest of 0 bytes (a full disk, when it was not written atomically): set aside; the
+    # chunks carry the run's key, so they still count
+    (folder / "manifest.json").write_bytes(b"")
+    with pytest.warns(RuntimeWarning, match="manifest.json is unreadable"):
+        again = run_ensemble(transport, samples, checkpoint=folder, **options)
+    assert again.attrs["resumed"] == len(samples) and (folder / "manifest.json.corrupt").exists()
+    pd.testing.assert_frame_equal(again, fresh, check_exact=True)
+
+
+def test_checkpoint_folders_that_cannot_work_are_refused_before_any_run(transport, samples, tmp_path, monkeypatch):
+    import shutil
+
+    from mgsignal.ensemble import checkpoint
+    options = dict(features=[Feature("Mg_c", "function", name="last_Mg_c", function=counted_end)], t_end=60,
+                   n_points=3, backend="serial", progress=False)
+    CALLS.update(n=0, stop_after=None)
+    a_file = tmp_path / "results.csv"
+    a_file.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(mg.InvalidInputError, match="is a file, not a folder"):
+        run_ensemble(transport, samples, checkpoint=a_file, **options)
+
+    def denied(**_):
+        raise PermissionError(13, "Permission denied")
+    with monkeypatch.context() as patch:  # a read-only folder (root may write anywhere: simulated)
+        patch.setattr(checkpoint.tempfile, "mkstemp", denied)
+        with pytest.raises(mg.InvalidInputError, match=r"cannot be written \(Permission denied\)"):
+            run_ensemble(transport, samples, checkpoint=tmp_path / "ck", **options)
+    with monkeypatch.context() as patch:  # a full disk
+        patch.setattr(checkpoint.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**30, 2**30 - 2**20, 2**20))
+        with pytest.raises(mg.InvalidInputError, match="1.0 MB free"):
+            run_ensemble(transport, samples, checkpoint=tmp_path / "ck", **options)
+    assert CALLS["n"] == 0
+
+
+def test_sample_values_that_are_not_finite_numbers_are_refused_up_front(transport):
+    good = pd.DataFrame({"P_TRPM7": [1e-3, 2e-3, 3e-3]}, index=pd.Index(list("abc"), name="sample"))
+    options = dict(features=[Feature("Mg_c", "end")], t_end=60, n_points=3, backend="serial", progress=False)
+    for bad, shown in [(np.nan, "nan"), (np.inf, "inf"), ("2e-3", "'2e-3'"), (None, "None")]:
+        for samples in (good.astype(object), good.copy()):
+            if isinstance(bad, str | None) and samples["P_TRPM7"].dtype != object:
+                continue
+            samples.loc["b", "P_TRPM7"] = bad
+            with pytest.raises(mg.InvalidInputError,
+                               match=rf"samples column 'P_TRPM7', row 'b': {re.escape(shown)} is not a finite number"):
+                run_ensemble(transport, samples, **options)
+    floats = run_ensemble(transport, pd.DataFrame({"TRPM7": [1.0, 2.0]}), **options)
+    for ints in (pd.DataFrame({"TRPM7": np.array([1, 2], dtype=np.int64)}),
+                 pd.DataFrame({"TRPM7": pd.Series([np.int64(1), 2.0], dtype=object)})):
+        pd.testing.assert_frame_equal(run_ensemble(transport, ints, **options), floats, check_exact=True)
+
+
+def test_an_interrupted_run_leaves_no_workers_and_no_temporary_folders(transport, samples, tmp_path, monkeypatch):
+    import multiprocessing
+    import tempfile
+
+    from mgsignal.ensemble import backends, checkpoint
+    stale = Path(tempfile.mkdtemp(prefix=f"{backends._heartbeat_prefix()}{dead_pid()}-"))  # of a killed run
+    (stale / "12345").write_text("0 0 0 0.0 0", encoding="ascii")
+
+    def interrupt(self, rows):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(checkpoint.CheckpointStore, "write", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_ensemble(transport, samples, features=[Feature("Mg_c", "end")], t_end=60, n_points=3, chunk_size=4,
+                     backend="processes", n_workers=2, checkpoint=tmp_path, progress=False)
+    assert not multiprocessing.active_children()
+    assert not stale.exists()
+    assert not list(Path(tempfile.gettempdir()).glob(f"{backends._heartbeat_prefix()}{os.getpid()}-*"))
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(process.stdout)
 
 
 def test_several_scenarios_index_by_scenario_and_sample(transport, samples):
@@ -250,3 +350,17 @@ def test_scans_and_dose_responses(transport):
     # after 12 h the end value is the steady state to ~1e-5 (relaxation is slowest at high doses)
     assert inside.loc[0, "mg_ec50"] == pytest.approx(ec50, rel=1e-4)
     assert inside.loc[0, "mg_max"] == pytest.approx(top, rel=1e-4)
+
+
+def test_the_stored_chattering_row_finishes_quickly_with_the_smooth_switch(composite):
+    """The same row with the default receptor-synthesis switch (switch_width 1e-4) ends in
+    well under a second per scenario instead of never (issue: sliding mode of the events)."""
+    import time
+    row = json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
+    samples = pd.DataFrame([row], index=pd.Index(["chattering"], name="sample"))
+    scenarios = [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.3)]
+    started = time.perf_counter()
+    table = run_ensemble(composite, samples, features=[Feature("Mg_c", "end")], scenarios=scenarios, n_points=2,
+                         backend="serial", progress=False)
+    assert table["error"].eq("").all() and table["end_Mg_c"].between(0.2, 0.8).all()
+    assert time.perf_counter() - started < 30  # it never ended before; measured ~0.05 s
