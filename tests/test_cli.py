@@ -111,3 +111,20 @@ def test_exit_codes_and_streams(cli, tmp_path):
     assert failed.exit_code == 3 and "SimulationError" not in failed.stderr and "'frozen'" in failed.stderr
     missing_folder = cli.invoke(main, ["simulate", "--t-end", "10", "--csv", str(tmp_path / "nodir" / "x.csv")])
     assert missing_folder.exit_code == 2 and "does not exist" in missing_folder.stderr and missing_folder.stdout == ""
+
+
+def test_solver_chatter_never_reaches_stdout(tmp_path):
+    """CVODE prints its warnings with C printf on descriptor 1; the program sends them to stderr."""
+    import shutil
+    import subprocess
+    program = shutil.which("mgsignal")
+    if program is None:
+        pytest.skip("the mgsignal program is not installed in this environment")
+    frozen = tmp_path / "frozen.toml"
+    frozen.write_text('name = "frozen"\nduration = 100.0\nchanges = { temperature = 1e-300 }\n')
+    run = subprocess.run([program, "simulate", "--scenario", str(frozen), "--json"], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 3 and run.stdout == ""
+    assert "'frozen'" in run.stderr and "Traceback" not in run.stderr
+    good = subprocess.run([program, "steady-state", "--json"], capture_output=True, text=True, timeout=120)
+    assert good.returncode == 0 and good.stdout.lstrip().startswith("{")

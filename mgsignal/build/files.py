@@ -104,6 +104,8 @@ def model_source(name: str) -> Path:
 def model_file(name_or_path: str | Path) -> Path:
     """A model file from a shipped model's name or a path (whose suffix says its kind)."""
     path = Path(name_or_path)
+    if path.is_dir():
+        raise ModelBuildError([f"{path}: is a folder, not a model file"])
     if path.suffix.lower() in SUFFIXES:
         if not path.exists():
             raise ModelBuildError([f"{path}: no such file"])

@@ -84,3 +84,19 @@ def main(ctx: click.Context, debug: bool) -> None:
     3 a run failed. Results go to stdout, everything else to stderr.
     """
     ctx.obj = {"debug": debug}
+
+
+def entry_point() -> None:
+    """The ``mgsignal`` program. Compiled libraries (libroadrunner's CVODE) print warnings with C
+    ``printf`` straight to file descriptor 1, where they would mix with results (and break
+    ``--json``): descriptor 1 is pointed at stderr, and Python's stdout at a copy of the real one."""
+    import io
+    import os
+    try:
+        results = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = io.TextIOWrapper(os.fdopen(results, "wb", buffering=0), encoding=sys.stdout.encoding or "utf-8",
+                                      write_through=True)
+    except OSError:  # no usable descriptors (embedded use): run as it is
+        pass
+    main()

@@ -16,6 +16,12 @@ import roadrunner
 KINDS = ("time_course", "steady")
 
 
+def quiet_logging() -> None:
+    """libroadrunner prints its (and CVODE's) warnings and errors to stdout, between a program's
+    results; every failure also raises, with its message, so its console log is switched off."""
+    roadrunner.Logger.disableConsoleLogging()
+
+
 def compile_runner(sbml: str, kind: str) -> Any:
     """Compile SBML text into a libroadrunner instance of ``kind``.
 
@@ -24,6 +30,7 @@ def compile_runner(sbml: str, kind: str) -> Any:
     it, except for models with rate rules, where libroadrunner's moiety analysis returns
     nonsense rates (~1e250) for the rate-rule variables (the neuron's membrane potential).
     """
+    quiet_logging()
     runner = roadrunner.RoadRunner(sbml)
     if kind == "steady":
         runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
@@ -35,6 +42,7 @@ def compile_runner(sbml: str, kind: str) -> Any:
 
 def load_runner(state: bytes) -> Any:
     """A runner from libroadrunner saved-state bytes (:meth:`Simulator.saved_state`)."""
+    quiet_logging()
     runner = roadrunner.RoadRunner()
     runner.loadStateS(state)
     return runner

@@ -195,6 +195,7 @@ class Simulator:
         late = {}
         floating = runner.model.getFloatingSpeciesIds() if initial else []
         for target, value in changes.items():
+            value = float(value)  # libroadrunner's setters take Python floats only (not np.int64)
             selection = self.selection(target)
             if initial and target in model.assigned_species:
                 late[selection] = value
