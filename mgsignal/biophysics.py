@@ -39,10 +39,11 @@ GAS_CONSTANT = 8.314462618
 BODY_TEMPERATURE = 310.15
 #: valences of the ions the GHK voltage equation knows by name
 VALENCES: Mapping[str, int] = MappingProxyType({"K": 1, "Na": 1, "Cl": -1})
-#: Jahr & Stevens 1990: Mg²⁺ concentration scale (mM) and voltage coefficient (1/mV)
+#: Jahr & Stevens 1990, J Neurosci 10:3178: Mg²⁺ concentration scale (mM) and voltage coefficient (1/mV)
 JAHR_STEVENS_K_MG = 3.57
 JAHR_STEVENS_DELTA = 0.062
-#: kinetic Mg²⁺ block (literature.md): block 0.61 /ms/mM·e^(−V/17 mV), unblock 5.4 /ms·e^(V/47 mV)
+#: kinetic Mg²⁺ block: block 0.61 /ms/mM·e^(−V/17 mV), unblock 5.4 /ms·e^(V/47 mV) (secondary
+#: figures, to verify; cf. the single-channel block kinetics of Ascher & Nowak 1988, J Physiol 399:247)
 KINETIC_BLOCK_RATE = 0.61
 KINETIC_UNBLOCK_RATE = 5.4
 KINETIC_BLOCK_VOLTAGE = 17.0
@@ -167,7 +168,8 @@ def jahr_stevens_unblocked(voltage: ArrayLike, *, mg_out: float,
 
 
 def kinetic_block_unblocked(voltage: ArrayLike, *, mg_out: float) -> float | np.ndarray:
-    """Steady unblocked fraction of the kinetic Mg²⁺ block model (literature.md):
+    """Steady unblocked fraction of the kinetic Mg²⁺ block model (secondary figures, to verify;
+    cf. Ascher & Nowak 1988, J Physiol 399:247):
     ``k_u / (k_u + k_b·[Mg²⁺]o)`` with ``k_b = 0.61 /ms/mM·e^(−V/17 mV)`` and
     ``k_u = 5.4 /ms·e^(V/47 mV)``."""
     v = _array(voltage, "voltage")

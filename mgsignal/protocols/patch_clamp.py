@@ -94,11 +94,13 @@ class Solution:
 
 ACSF = Solution(name="aCSF", components={
     "NaCl": 125.0, "KCl": 2.5, "CaCl2": 2.0, "MgCl2": 1.0, "NaH2PO4": 1.25, "NaHCO3": 25.0,
-    "glucose": 25.0}, source="seed patch-clamp protocol (literature.md); bubbled with 95 % O2 / 5 % CO2")
+    "glucose": 25.0}, source="a common slice-recording aCSF (cf. Edwards et al. 1989, Pflugers Arch 414:600); "
+           "bubbled with 95 % O2 / 5 % CO2")
 ACSF_MG_FREE = ACSF.with_components({"MgCl2": 0.0}, name="Mg-free aCSF")
 PIPETTE_SOLUTION = Solution(name="K-gluconate pipette solution", components={
     "K-gluconate": 130.0, "NaCl": 5.0, "MgCl2": 1.0, "EGTA": 11.0, "HEPES": 10.0, "ATP-Mg": 4.0,
-    "GTP-Na": 0.4}, source="seed patch-clamp protocol (literature.md); pH 7.3, ~290 mOsm")
+    "GTP-Na": 0.4}, source="Assumption: a typical K-gluconate whole-cell pipette solution (textbook recipe, "
+           "no single primary source); pH 7.3, ~290 mOsm")
 
 
 @dataclass(frozen=True)
@@ -344,46 +346,59 @@ def coincidence_experiment(model: Model, *, agonist: str = "aspartate", concentr
 def plot_iv(tables: Mapping[str, pd.DataFrame], *, column: str = "I_evoked_pA",
             title: str = "NMDA receptor I-V (whole-cell voltage clamp)") -> Figure:
     """I–V curves (left) and the Mg²⁺-unblocked fraction (right) of :func:`voltage_clamp`
-    results, one line per labelled table."""
-    figure = Figure(figsize=(10, 4))
-    left, right = figure.subplots(1, 2)
-    for label, table in tables.items():
-        left.plot(table.index, table[column], marker="o", ms=3, label=label)
-        right.plot(table.index, table["NMDA_unblocked"], label=label)
-    for axis in (left, right):
-        axis.axvline(0, color="0.6", lw=0.8)
-        axis.set_xlabel("holding potential (mV)")
-        axis.grid(alpha=0.3)
-        axis.legend(fontsize="small")
-    left.axhline(0, color="0.6", lw=0.8)
-    left.set_ylabel("agonist-evoked current (pA, inward negative)")
-    right.set_ylabel("fraction not blocked by Mg2+")
-    right.set_ylim(0, 1.02)
-    figure.suptitle(title)
-    figure.tight_layout()
+    results, one line per labelled table (legend beside the panels when there are more than
+    three)."""
+    from ..plotting import LINESTYLES, place_legend, style
+    with style():
+        figure = Figure(figsize=(10.5, 4), layout="constrained")
+        left, right = figure.subplots(1, 2)
+        for k, (label, table) in enumerate(tables.items()):
+            dash = LINESTYLES[k % len(LINESTYLES)]
+            left.plot(table.index, table[column], marker="o", ms=3, ls=dash, label=label)
+            right.plot(table.index, table["NMDA_unblocked"], ls=dash, label=label)
+        for axis in (left, right):
+            axis.axvline(0, color="0.6", lw=0.8)
+            axis.set_xlabel("holding potential (mV)")
+        left.axhline(0, color="0.6", lw=0.8)
+        left.set_ylabel("agonist-evoked current (pA, inward negative)")
+        left.set_title("current", loc="left", fontsize="medium")
+        right.set_ylabel("fraction not blocked by Mg2+ (dimensionless)")
+        right.set_title("Mg²⁺ block", loc="left", fontsize="medium")
+        right.set_ylim(0, 1.05)
+        if len(tables) > 3:
+            place_legend(right)
+        else:  # the inward current lies low and left, the unblocked fraction rises to the right
+            left.legend(loc="upper left")
+        figure.suptitle(title)
     return figure
 
 
 def plot_current_clamp(tables: Mapping[str, pd.DataFrame], *,
                        title: str = "Current clamp: NMDA receptor coincidence detection") -> Figure:
-    """Membrane potential, NMDA current and cytosolic Ca²⁺ of :func:`current_clamp` results."""
-    figure = Figure(figsize=(7, 7))
-    axes = figure.subplots(3, 1, sharex=True)
-    for label, table in tables.items():
-        axes[0].plot(table.index, table["V"], label=label)
-        axes[1].plot(table.index, table["I_NMDA"] * _PA_PER_FA, label=label)
-        axes[2].plot(table.index, table["Ca_c"] * _UM_PER_MM, label=label)
-    for axis, unit in zip(axes, ("V (mV)", "I_NMDA (pA)", "free Ca2+ (uM)")):
-        axis.set_ylabel(unit)
-        axis.grid(alpha=0.3)
-    stimulus = next(iter(tables.values())).attrs.get("stimulus") if tables else None
-    if stimulus:
-        for axis in axes:
-            axis.axvspan(stimulus["start"], stimulus["end"], color="0.9", zorder=0)
-    axes[0].legend(fontsize="small")
-    axes[-1].set_xlabel("time (s)")
-    figure.suptitle(title)
-    figure.tight_layout()
+    """Membrane potential, NMDA current and cytosolic Ca²⁺ of :func:`current_clamp` results;
+    the stimulus window is shaded and labelled."""
+    from ..plotting import place_legend, style
+    with style():
+        figure = Figure(figsize=(7.5, 7), layout="constrained")
+        axes = figure.subplots(3, 1, sharex=True)
+        for label, table in tables.items():
+            axes[0].plot(table.index, table["V"], label=label)
+            axes[1].plot(table.index, table["I_NMDA"] * _PA_PER_FA, label=label)
+            axes[2].plot(table.index, table["Ca_c"] * _UM_PER_MM, label=label)
+        quantities = ("membrane potential", "NMDA receptor current (inward negative)", "cytosolic free Ca²⁺")
+        for axis, unit, quantity in zip(axes, ("V (mV)", "I_NMDA (pA)", "free Ca2+ (uM)"), quantities):
+            axis.set_ylabel(unit)
+            axis.set_title(quantity, loc="left", fontsize="medium")
+        stimulus = next(iter(tables.values())).attrs.get("stimulus") if tables else None
+        if stimulus:
+            for axis in axes:
+                axis.axvspan(stimulus["start"], stimulus["end"], color="0.92", zorder=0, lw=0)
+            axes[0].annotate("stimulus", xy=(0.5 * (stimulus["start"] + stimulus["end"]), 1.0),
+                             xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize="small",
+                             color="0.35")
+        place_legend(axes[0], outside_above=0)
+        axes[-1].set_xlabel("time (s)")
+        figure.suptitle(title)
     return figure
 
 

@@ -68,6 +68,6 @@ def test_cli_prints_the_table(tmp_path):
     from mgsignal.cli import main
     result = CliRunner().invoke(main, ["parameters", "mg_transport"])
     assert result.exit_code == 0
-    assert "Km_MagT1\t0.23\tmM\tliterature.md: Km 0.23 mM (Goytain & Quamme 2005)" in result.output
+    assert "Km_MagT1\t0.23\tmM\tKm 0.23 mM (Goytain & Quamme 2005" in result.output
     unknown = CliRunner().invoke(main, ["parameters", "mg_transprt"])
     assert unknown.exit_code == 2 and "did you mean 'mg_transport'" in unknown.output
