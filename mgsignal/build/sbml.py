@@ -17,6 +17,7 @@ import libsbml
 
 from ..errors import ModelBuildError
 from .antimony import antimony_to_sbml
+from .metadata import add_model_metadata
 from .parameters import read_parameter_table
 
 SBML_LEVEL, SBML_VERSION = 3, 2
@@ -35,6 +36,7 @@ def build_module(path: Path) -> str:
         raise ModelBuildError(undefined)
     _set_membrane_dimensions(model)
     _write_source_notes(model, path)
+    add_model_metadata(model, path)
     sbml = libsbml.writeSBMLToString(document)
     problems = sbml_problems(sbml, source=path, antimony_text=text)
     if problems:

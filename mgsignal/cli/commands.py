@@ -201,19 +201,35 @@ def steady_state_command(model_name: str | None, scenario_name: str | None, as_j
 
 @click.command()
 @click.argument("files", nargs=-1, required=True)
+@click.option("--report", "report", is_flag=True,
+              help="Also print annotation coverage (identifiers.org, SBO terms, model metadata) and its gaps; "
+                   "exit 1 unless species, compartments and reactions are all annotated, reactions and "
+                   "parameters all have SBO terms and every identifier matches its registry's pattern.")
 @JSON_OPTION
-def validate(files: tuple[str, ...], as_json: bool) -> None:
+def validate(files: tuple[str, ...], report: bool, as_json: bool) -> None:
     """Validate Antimony (.ant), composite (.toml) or SBML files: one line per problem, exit 1 if any."""
+    from ..build.annotations import annotation_report, format_report, report_passes
+
     problems = {path: validate_file(path) for path in files}
     lines = [line for found in problems.values() for line in found]
+    reports = {path: annotation_report(build_model(path)) for path in files if report and not problems[path]}
+    incomplete = [path for path, found in reports.items() if not report_passes(found)]
     if as_json:
-        click.echo(json.dumps({"files": problems, "valid": not lines}, indent=1))
+        result = {"files": problems, "valid": not lines}
+        if report:
+            result |= {"reports": reports, "annotated": not incomplete}
+        click.echo(json.dumps(result, indent=1))
     else:
         for line in lines:
             click.echo(line)
+        for path, found in reports.items():
+            for line in format_report(found, source=path):
+                click.echo(line)
         if not lines:
             click.echo(f"{len(files)} file(s) valid: no errors, no warnings (unit checks on)")
-    if lines:
+        if report and reports:
+            click.echo(f"{len(reports) - len(incomplete)} of {len(reports)} file(s) fully annotated")
+    if lines or incomplete:
         sys.exit(PROBLEMS)
 
 
