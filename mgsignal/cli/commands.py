@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 from ..build import available_models, build as build_model, model_source, models_dir, parameter_table, validate_file
@@ -112,7 +113,7 @@ def run(model_name: str | None, scenario_name: str, out_dir: str, as_json: bool)
     table.to_csv(csv)
     from ..plotting import plot_time_course
     figure = plot_time_course(table, names=model.names, time_unit=unit,
-                              panels=_panels(shown, model))
+                              panels=_panels(shown, model, table))
     figure.savefig(png, dpi=120)
     _close(figure)
     if as_json:
@@ -129,11 +130,16 @@ def run(model_name: str | None, scenario_name: str, out_dir: str, as_json: bool)
     click.echo(f"wrote {csv} and {png}", err=True)
 
 
-def _panels(shown: list[str], model: Model) -> list[list[str]]:
-    """One panel per unit, so that every axis has one quantity."""
-    groups: dict[str, list[str]] = {}
+def _panels(shown: list[str], model: Model, table: pd.DataFrame | None = None) -> list[list[str]]:
+    """One panel per unit, so that every axis has one quantity; within a unit, values more than
+    ten times apart (free and total Mg) get panels of their own."""
+    groups: dict[tuple[str, int], list[str]] = {}
     for sid in shown:
-        groups.setdefault(model.units.get(sid, ""), []).append(sid)
+        size = 0
+        if table is not None and sid in table.columns:
+            peak = float(np.nanmax(np.abs(table[sid].to_numpy(dtype=float))))
+            size = int(np.floor(np.log10(peak))) if peak > 0 else 0
+        groups.setdefault((model.units.get(sid, ""), size), []).append(sid)
     return list(groups.values())
 
 
@@ -179,7 +185,7 @@ def simulate_command(model_name: str | None, scenario_name: str | None, t_end: f
         table.to_csv(csv)
     if plot:
         from ..plotting import plot_time_course
-        figure = plot_time_course(table, panels=_panels(list(table.columns), model), names=model.names,
+        figure = plot_time_course(table, panels=_panels(list(table.columns), model, table), names=model.names,
                                   time_unit=_time_scale(float(table.index[-1]))[1])
         figure.savefig(plot, dpi=120)
         _close(figure)
