@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import numbers
 import os
 import time
 from collections.abc import Sequence
@@ -47,13 +49,27 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
     Returns:
         One row per run: indexed by sample (or by (scenario, sample) when there are several
         scenarios), with one column per feature and ``error`` ('' when the run succeeded, else
-        the reason; its features are NaN). ``.attrs`` holds provenance and run statistics.
+        the reason; its features are NaN). ``.attrs`` holds provenance and run statistics
+        (``n_failed``; ``n_retried``: runs lost with their worker process and tried again once;
+        ``worker_faults``: counts of worker deaths; ``checkpoint_set_aside``: unreadable
+        checkpoint files set aside, whose samples were run again).
+
+    Raises:
+        InvalidInputError: before any run, for a sample value that is not a finite number, or
+            a checkpoint that is a file, cannot be written, is on a full disk or belongs to
+            another run.
+        MgSignalError: worker processes die as they start (a script without the
+            ``if __name__ == "__main__":`` guard), or a checkpoint file cannot be written
+            (what is stored stays usable: run again to resume).
     """
     options = resolve_options(options, settings)
     backend = options.backend
     scenarios = tuple(scenarios) if scenarios else (None,)
     job = _job(model, samples, features, scenarios, options)
-    store = CheckpointStore(options.checkpoint, key=_run_key(model, samples, job)) if options.checkpoint else None
+    store = None
+    if options.checkpoint:
+        store = CheckpointStore(options.checkpoint, key=_run_key(model, samples, job),
+                                columns=feature_columns(job.features))
     stored = store.load() if store else None
     done = set(stored["sample"]) if stored is not None else set()
     todo = np.array([i for i, sample in enumerate(samples.index) if sample not in done], dtype=np.intp)
@@ -64,9 +80,12 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
     chunks = [(ids[todo[start:stop]], values[todo[start:stop]]) for start, stop in bounds]
     started = time.perf_counter()
     parts = [stored] if stored is not None else []
-    with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not options.progress, desc=model.name) as bar:
-        for part in map_chunks(job, chunks, backend=backend, n_workers=options.n_workers,
-                               simulator=Simulator.of(model), run_timeout=options.run_timeout):
+    stats: dict[str, int] = {}
+    results = map_chunks(job, chunks, backend=backend, n_workers=options.n_workers, simulator=Simulator.of(model),
+                         run_timeout=options.run_timeout, stats=stats)
+    with tqdm(total=len(todo) * len(scenarios), unit="run", disable=not options.progress, desc=model.name) as bar, \
+            contextlib.closing(results):  # workers stop at once when anything here fails
+        for part in results:
             if store:
                 store.write(part)
             parts.append(part)
@@ -78,7 +97,9 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
                                   backend=str(backend) if isinstance(backend, str) else type(backend).__name__,
                                   n_chunks=len(chunks), wall_time_s=time.perf_counter() - started,
                                   tolerances={"rtol": options.rtol, "atol": options.atol},
-                                  t_end=float(job.times[-1])))
+                                  t_end=float(job.times[-1]),
+                                  n_retried=stats.get("retried_runs", 0), worker_faults=dict(stats),
+                                  checkpoint_set_aside=store.set_aside if store else []))
     return table
 
 
@@ -103,6 +124,7 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         raise InvalidInputError("samples must be a DataFrame with at least one row (rows = samples, columns = ids)")
     if not samples.index.is_unique:
         raise InvalidInputError("sample index values must be unique")
+    check_sample_values(samples)
     if not features:
         raise InvalidInputError("give at least one feature")
     simulator = Simulator.of(model)
@@ -136,6 +158,23 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
                features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=options.rtol,
                atol=options.atol,
                compiled=None if options.backend == "serial" else CompiledCode.of(simulator, steady=steady))
+
+
+def check_sample_values(samples: pd.DataFrame) -> None:
+    """Refuse a sample table with a value that is not a finite number (NaN, inf, text, None),
+    naming its column and row; numbers of any kind (Python, numpy integer or float) pass."""
+    for column in samples.columns:
+        values = samples[column]
+        if values.dtype.kind in "biuf":
+            bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+        else:
+            bad = np.array([not isinstance(v, numbers.Real) or not math.isfinite(float(v)) for v in values], dtype=bool)
+        if bad.any():
+            position = int(np.flatnonzero(bad)[0])
+            row, value = (v.item() if isinstance(v, np.generic) else v for v in (samples.index[position],
+                                                                                 values.iloc[position]))
+            raise InvalidInputError(f"samples column {column!r}, row {row!r}: {value!r} is not a finite number "
+                                    f"({int(bad.sum())} such value(s) in that column)")
 
 
 def _run_key(model: Model, samples: pd.DataFrame, job: Job) -> str:

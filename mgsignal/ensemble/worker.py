@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import pickle
+import signal
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing.pool import ExceptionWithTraceback
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,7 +88,8 @@ class Heartbeat:
     """Where a worker says which run it is in: ``folder/<pid>`` holds ``chunk scenario row
     start crc`` (positions in the chunk, wall-clock start, CRC-32 of the rest), rewritten in
     place at each run (~3 us; creating a file per run cost ~0.2 ms) and removed when the chunk is
-    done. The local-processes backend reads it to stop a run that never ends."""
+    done. The local-processes backend reads it to stop a run that never ends, and to tell which
+    run a worker that died was in (no beat of its chunk: no run had started)."""
 
     folder: str
     chunk: int
@@ -119,6 +124,51 @@ def read_heartbeat(path: str) -> tuple[int, int, int, float] | None:
         return int(fields[0]), int(fields[1]), int(fields[2]), float(fields[3])
     except (OSError, ValueError):
         return None
+
+
+def serve(connection: Any, folder: str) -> None:
+    """The life of a local worker process (``backend="processes"``).
+
+    It says ``("ready",)`` once started (so the parent can tell workers that die at start-up,
+    e.g. re-importing a script without the ``__main__`` guard) and is sent the pickled job. Then
+    it evaluates each task it is sent, ``(number, sample ids, rows, skip)``, with a heartbeat in
+    ``folder``, and answers ``("done", number, table)``, or ``("error", number, exception)`` for
+    an exception the chunk does not contain (also when the job cannot be unpickled here), until
+    it is sent None or its parent is gone. Ctrl-C is left to the parent, which stops its workers.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    connection.send(("ready",))
+    try:
+        job = pickle.loads(connection.recv_bytes())
+    except (EOFError, OSError):
+        return
+    except Exception as error:  # noqa: BLE001 - e.g. a feature function this process cannot import
+        connection.send(("error", None, _sendable(error)))
+        return
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        number, sample_ids, values, skip = task
+        try:
+            table = evaluate_chunk(job, sample_ids, values, heartbeat=Heartbeat(folder, number), skip=skip)
+        except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
+            connection.send(("error", number, _sendable(error)))
+        else:
+            connection.send(("done", number, table))
+
+
+def _sendable(error: Exception) -> Any:
+    """``error`` with its traceback as text (raised in the parent as the cause), or a
+    RuntimeError saying what it was when it cannot be pickled."""
+    try:
+        pickle.dumps(error)
+    except Exception:  # noqa: BLE001 - any pickling failure
+        error = RuntimeError(f"{type(error).__name__}: {error}")
+    return ExceptionWithTraceback(error, error.__traceback__)
 
 
 def evaluate_chunk(job: Job, sample_ids: np.ndarray, values: np.ndarray, *, simulator: Simulator | None = None,

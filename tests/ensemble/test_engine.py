@@ -246,7 +246,8 @@ def test_checkpoint_folders_that_cannot_work_are_refused_before_any_run(transpor
         with pytest.raises(mg.InvalidInputError, match=r"cannot be written \(Permission denied\)"):
             run_ensemble(transport, samples, checkpoint=tmp_path / "ck", **options)
     with monkeypatch.context() as patch:  # a full disk
-        patch.setattr(checkpoint.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(2**30, 2**30 - 2**20, 2**20))
+        full = shutil._ntuple_diskusage(2**30, 2**30 - 2**20, 2**20)
+        patch.setattr(checkpoint.shutil, "disk_usage", lambda path: full)
         with pytest.raises(mg.InvalidInputError, match="1.0 MB free"):
             run_ensemble(transport, samples, checkpoint=tmp_path / "ck", **options)
     assert CALLS["n"] == 0
