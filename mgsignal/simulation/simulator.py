@@ -218,6 +218,8 @@ class Simulator:
         if not phases:
             return self._integrate(runner, times, scenario)
         bounds = [0.0] + [p.start for p in phases] + [t_end]
+        for bound in bounds[1:-1]:  # an output time a rounding error off a phase start is on it
+            times = np.where(np.abs(times - bound) <= 1e-12 * max(abs(bound), 1.0), bound, times)
         blocks = []
         for index, (t0, t1) in enumerate(zip(bounds[:-1], bounds[1:])):
             if index > 0:
