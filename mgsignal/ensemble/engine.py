@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars (on stderr): they work in terminals and in Jupyter alike
 
 from ..errors import InvalidInputError
 from ..model import Model
@@ -25,6 +25,7 @@ from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
 from .options import EnsembleOptions, resolve_options
+from .samples import check_bounds
 from .worker import CompiledCode, Job
 
 
@@ -129,6 +130,7 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         raise InvalidInputError("give at least one feature")
     simulator = Simulator.of(model)
     simulator.rows(list(samples.columns))  # unknown or unsettable ids fail here
+    check_bounds(model, samples)  # physically impossible values fail here, with column and row
     feature_columns(features)
     for feature in features:
         if isinstance(feature, DoseResponse):

@@ -365,3 +365,9 @@ def test_the_stored_chattering_row_finishes_quickly_with_the_smooth_switch(compo
                          backend="serial", progress=False)
     assert table["error"].eq("").all() and table["end_Mg_c"].between(0.2, 0.8).all()
     assert time.perf_counter() - started < 30  # it never ended before; measured ~0.05 s
+
+
+def test_physically_impossible_sample_values_are_refused_before_any_run(transport):
+    samples = pd.DataFrame({"temperature": [310.0, -1.0], "P_TRPM7": [1e-3, 2e-3]}, index=pd.Index(["a", "b"], name="sample"))
+    with pytest.raises(mg.InvalidInputError, match=r"sample 'b': temperature = -1 is not physical: it must be > 0"):
+        run_ensemble(transport, samples, features=[Feature("Mg_c", "end")], t_end=10, backend="serial", progress=False)
