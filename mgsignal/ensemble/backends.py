@@ -18,6 +18,7 @@ import shutil
 import signal
 import tempfile
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ MISSING_MAIN_GUARD = (
 
 
 def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: int | None,
-               simulator: Simulator, run_timeout: float | None = None,
+               simulator: Simulator | None, run_timeout: float | None = None,
                stats: dict[str, int] | None = None) -> Iterator[pd.DataFrame]:
     """Evaluate every chunk on ``backend`` and yield each result when it is done.
 
@@ -59,8 +60,10 @@ def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: in
             ``dask.distributed.Client``, or a Dask scheduler address (``"tcp://host:port"``).
         n_workers: number of local processes (default: the number of CPUs).
         simulator: the caller's simulator of the model, used directly by the serial backend.
-        run_timeout: local processes only: a run still going after this many seconds is
-            stopped (its worker is killed and replaced) and reported as failed.
+        run_timeout: a run still going after this many seconds is stopped (its process is killed
+            and replaced) and reported as failed. On Dask each chunk then runs in a child process
+            of the Dask worker (:func:`guarded_chunk`), which needs non-daemonic workers
+            (``dask worker --no-nanny``, or ``distributed.worker.daemon: false``).
         stats: local processes only: counters filled in as the run goes: ``worker_deaths``, of
             which ``deaths_at_start`` (before the worker was ready) and
             ``deaths_before_first_run`` (holding a chunk, no run of it started);
@@ -80,9 +83,9 @@ def map_chunks(job: Job, chunks: Sequence[Chunk], *, backend: Any, n_workers: in
     elif isinstance(backend, str) and "://" in backend:
         from dask.distributed import Client
         with Client(backend) as client:
-            yield from _dask(job, chunks, client)
+            yield from _dask(job, chunks, client, run_timeout)
     elif type(backend).__name__ == "Client":
-        yield from _dask(job, chunks, backend)
+        yield from _dask(job, chunks, backend, run_timeout)
     else:
         raise InvalidInputError(f"backend must be 'serial', 'processes', a dask Client or a scheduler address, got {backend!r}")
 
@@ -420,14 +423,30 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _dask(job: Job, chunks: Sequence[Chunk], client: Any) -> Iterator[pd.DataFrame]:
+def _dask(job: Job, chunks: Sequence[Chunk], client: Any, run_timeout: float | None) -> Iterator[pd.DataFrame]:
     from dask.distributed import as_completed as dask_completed
     # a key of its own for each run (hash=False): with the content hash as key, a run started
     # right after an identical one lost its job while the scheduler released the previous copy
     shared = client.scatter(job, broadcast=True, hash=False)
-    futures = [client.submit(evaluate_chunk, shared, ids, values, pure=False) for ids, values in chunks]
+    futures = [client.submit(guarded_chunk, shared, ids, values, run_timeout, pure=False) for ids, values in chunks]
     try:
         for future in dask_completed(futures):
             yield future.result()
     finally:
         client.cancel([*futures, shared])
+
+
+def guarded_chunk(job: Job, ids: np.ndarray, values: np.ndarray, run_timeout: float | None) -> pd.DataFrame:
+    """A chunk on a Dask worker. With ``run_timeout`` it runs in one local worker process of its
+    own (the ``processes`` backend), so that a run that never ends is stopped instead of holding
+    the Dask worker forever; a daemonic Dask worker may not start processes, and then runs the
+    chunk itself, unguarded (with a warning)."""
+    if run_timeout is None:
+        return evaluate_chunk(job, ids, values)
+    if multiprocessing.current_process().daemon:
+        warnings.warn("run_timeout needs non-daemonic Dask workers (dask worker --no-nanny, or the config "
+                      "distributed.worker.daemon: false); this chunk runs without it", RuntimeWarning, stacklevel=1)
+        return evaluate_chunk(job, ids, values)
+    parts = list(map_chunks(job, [(ids, values)], backend="processes", n_workers=1, simulator=None,
+                            run_timeout=run_timeout))
+    return pd.concat(parts, ignore_index=True)
