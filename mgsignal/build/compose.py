@@ -15,6 +15,19 @@ element by element into one namespace with libsbml:
 
 Antimony's own module linking is not used: it cannot link modules that declare units (their
 unit ids get prefixed and are then incompatible).
+
+Modules from anywhere (docs/byo_module.md; :mod:`mgsignal.build.modules`): an entry of
+``modules`` may also be a path relative to the TOML, an SBML (``.xml``/``.sbml``) or Antimony
+(``.ant``) file, whose module name is the file's stem; further keys:
+
+- ``[units.<module>]``: what the module's numbers mean (``time``, ``substance``, ``volume``,
+  ``area``, ``length``, ``undetermined``) and ``[units.<module>.ids]`` (file id -> unit); the
+  module is given units by them and by its equations (:mod:`mgsignal.build.unitmap`) and is
+  converted to the composite's time unit;
+- ``[rename.<module>]``: file id -> new id (for ids that clash with another module's);
+- ``[[couplings]]``: ``reaction``, ``factor`` (a dimensionless formula multiplying the rate
+  law), ``note``, and ``[couplings.parameters]`` (id = { value, unit, source }), applied after
+  the merge (:mod:`mgsignal.build.couplings`).
 """
 
 from __future__ import annotations
@@ -28,9 +41,13 @@ import libsbml
 import pandas as pd
 
 from ..errors import ModelBuildError
-from .parameters import read_parameter_table
-from .sbml import build_module, read_text, sbml_problems
+from .metadata import add_model_metadata
+from .sbml import read_text, sbml_problems
 from .units import add_quotient_unit, unit_ratio
+# [byo] modules from anywhere: location, loading, unit maps, renames, couplings
+from .couplings import Coupling, apply_couplings, coupling_parameter_rows
+from .modules import added_parameter_rows, load_modules, module_name, module_parameter_table, read_module_options
+from .unitmap import UnitMap
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,11 @@ class CompositeSpec:
     modules: tuple[str, ...]
     links: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # [byo] module name -> entry as written; [units.<module>]; [rename.<module>]; [[couplings]]
+    files: dict[str, str] = field(default_factory=dict)
+    units: dict[str, UnitMap] = field(default_factory=dict)
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    couplings: tuple[Coupling, ...] = ()
 
 
 def read_composite(path: str | Path) -> CompositeSpec:
@@ -55,7 +77,8 @@ def read_composite(path: str | Path) -> CompositeSpec:
         raise ModelBuildError([f"{path}: 'modules' must be a list of module names, got {modules!r}"])
     if not isinstance(links, dict) or not all(isinstance(v, str) for v in links.values()):
         raise ModelBuildError([f"{path}: [links] must map ids to module names, got {links!r}"])
-    modules, links = tuple(modules), dict(links)
+    options = read_module_options(data, path, modules)  # [byo] paths, units, renames, couplings
+    modules, links = tuple(module_name(m) for m in modules), dict(links)
     problems = [f"{path}: link {sid!r} names module {owner!r}, which is not in modules {list(modules)}"
                 for sid, owner in links.items() if owner not in modules]
     if len(modules) < 2:
@@ -63,28 +86,26 @@ def read_composite(path: str | Path) -> CompositeSpec:
     if problems:
         raise ModelBuildError(problems)
     return CompositeSpec(name=str(data.get("name", path.stem)), modules=modules, links=links,
-                         description=str(data.get("description", "")))
+                         description=str(data.get("description", "")), **options)
 
 
 def build_composite(path: str | Path) -> str:
     """Build the validated SBML of a composite model (zero libsbml errors and warnings)."""
     path = Path(path)
     spec = read_composite(path)
-    folder = path.parent
-    missing = [m for m in spec.modules if not (folder / f"{m}.ant").is_file()]
-    if missing:
-        raise ModelBuildError([f"{path}: module {m!r} not found: no {folder / (m + '.ant')}" for m in missing])
-    documents = {m: libsbml.readSBMLFromString(build_module(folder / f"{m}.ant")) for m in spec.modules}
+    documents = load_modules(spec, path).documents  # [byo] shipped names, .ant or SBML files, unit maps
     merged = documents[spec.modules[0]].clone()
     target = merged.getModel()
     target.setId(spec.name)
     target.setMetaId(spec.name)
     target.setName(spec.description or spec.name)
+    add_model_metadata(target, path)
     _drop_linked(target, spec, spec.modules[0])
     for module in spec.modules[1:]:
         source = documents[module].getModel()
         _drop_linked(source, spec, module)
         _merge(target, source, module, path)
+    apply_couplings(target, spec.couplings, path)  # [byo] [[couplings]] after the merge
     sbml = libsbml.writeSBMLToString(merged)
     problems = sbml_problems(sbml, source=path)
     if problems:
@@ -98,8 +119,9 @@ def composite_parameter_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     spec = read_composite(path)
     tables = []
+    loaded = load_modules(spec, path)  # [byo]
     for module in spec.modules:
-        table = read_parameter_table(path.parent / f"{module}.ant")
+        table = module_parameter_table(spec, path, loaded, module)  # [byo] .ant table, or SBML values
         drop = [sid for sid, owner in spec.links.items() if owner != module]
         tables.append(table[~table["id"].isin(drop)].assign(module=module))
     combined = pd.concat(tables, ignore_index=True).drop_duplicates(subset="id", keep="first")
@@ -107,6 +129,8 @@ def composite_parameter_table(path: str | Path) -> pd.DataFrame:
     extra = [{"id": p.getId(), "value": p.getValue(), "unit": p.getUnits(), "line": 0, "module": spec.name,
               "source": "Unit conversion added by the composite build (extent of a module in the composite's extent)"}
              for p in model.getListOfParameters() if p.getId().startswith("extent_of_") or p.getId().startswith("cf_")]
+    extra += [dict(row, module=spec.name) for row in added_parameter_rows(model)]  # [byo]
+    extra += coupling_parameter_rows(spec.couplings, spec.name)  # [byo]
     return pd.concat([combined, pd.DataFrame(extra)], ignore_index=True)
 
 
