@@ -10,7 +10,8 @@ import click
 import numpy as np
 import pandas as pd
 
-from ..build import available_models, build as build_model, model_source, models_dir, parameter_table, validate_file
+from ..build import (available_models, build as build_model, model_file, model_source, models_dir, parameter_table,
+                     validate_file)
 from ..errors import InvalidInputError, SteadyStateError
 from ..model import Model, load_model
 from ..scenario import Scenario, available_scenarios, load_scenario
@@ -243,8 +244,9 @@ def validate(files: tuple[str, ...], report: bool, as_json: bool) -> None:
 @click.argument("model_name", default="mg_transport")
 @JSON_OPTION
 def parameters(model_name: str, as_json: bool) -> None:
-    """Print the value, unit and source of every parameter of a shipped model (TSV)."""
-    table = parameter_table(model_source(model_name))  # unknown names get the did-you-mean error
+    """Print the value, unit and source of every parameter of a model (a shipped name, or an
+    .ant module or .toml composite file) as TSV."""
+    table = parameter_table(model_file(model_name))  # unknown names get the did-you-mean error
     if as_json:
         click.echo(table.to_json(orient="records", indent=1))
     else:
