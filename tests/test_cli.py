@@ -128,3 +128,17 @@ def test_solver_chatter_never_reaches_stdout(tmp_path):
     assert "'frozen'" in run.stderr and "Traceback" not in run.stderr
     good = subprocess.run([program, "steady-state", "--json"], capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and good.stdout.lstrip().startswith("{")
+
+
+@pytest.mark.parametrize("arguments", [
+    ["simulate", "--t-end", "60", "--points", "3", "--output", "Mg_c"],
+    ["steady-state"], ["scenarios"], ["parameters", "neuron"],
+    ["validate", "MODELS/mg_transport.ant"], ["validate", "--report", "MODELS/mg_transport.xml"],
+    ["sensitivity", "--method", "local", "--parameters", "P_TRPM7"],
+], ids=lambda a: " ".join(a[:2]))
+def test_every_command_that_prints_results_has_json(cli, arguments):
+    import json
+    arguments = [a.replace("MODELS", str(models_dir())) for a in arguments]
+    result = cli.invoke(main, [*arguments, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) is not None
