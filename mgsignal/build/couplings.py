@@ -25,7 +25,9 @@ from pathlib import Path
 import libsbml
 
 from ..errors import ModelBuildError
-from .unitmap import DIMENSIONLESS, Inference, Unit, UnitNames, named_problems, node_at, si_key, unit_id
+from .unit_algebra import DIMENSIONLESS, Unit, UnitNames, si_key, unit_id
+from .unit_inference import Inference, node_at
+from .unit_problems import named_problems
 
 COUPLING_KEYS = ("reaction", "factor", "parameters", "note")
 PARAMETER_KEYS = ("value", "unit", "source")

@@ -34,8 +34,10 @@ from .antimony import antimony_to_sbml
 from .couplings import read_couplings
 from .parameters import read_parameter_table
 from .sbml import _set_membrane_dimensions, _write_source_notes, build_module, read_text
-from .unitmap import (UNIT_MAP_KEYS, Unit, UnitMap, UnitNames, UnitReport, apply_unit_map, convert_time,
-                      declares_units, named_problems, si_key, unit_id)
+from .module_time import convert_time
+from .unit_algebra import Unit, UnitNames, si_key, unit_id
+from .unit_problems import named_problems
+from .unitmap import UNIT_MAP_KEYS, UnitMap, UnitReport, apply_unit_map, declares_units
 
 SBML_SUFFIXES, ANTIMONY_SUFFIXES = (".xml", ".sbml"), (".ant", ".txt")
 #: prefix of the notes of every value a composite build adds (read as fixed by mgsignal.model)
