@@ -21,6 +21,7 @@ COMMANDS = {
     "simulate": ("mgsignal.cli.commands", "simulate_command", "Simulate a model and print the time course."),
     "steady-state": ("mgsignal.cli.commands", "steady_state_command", "Print the steady state of a model."),
     "scenarios": ("mgsignal.cli.commands", "scenarios", "List the built-in scenarios."),
+    "scenario": ("mgsignal.cli.scenario", "scenario", "Browse, run and compare the scenario library."),
     "parameters": ("mgsignal.cli.commands", "parameters", "Value, unit and source of every parameter."),
     "validate": ("mgsignal.cli.commands", "validate", "Validate Antimony, composite or SBML files."),
     "build": ("mgsignal.cli.commands", "build", "Regenerate (or check) the SBML of the shipped models."),
