@@ -30,8 +30,8 @@ def test_potassium_nernst_potential_of_the_seed_at_20_and_37_degrees():
     e37 = nernst_potential(5.0, 140.0, z=1, temperature=310.15)
     assert e20 == pytest.approx(8.314462618 * 293.15 / 96485.33212 * 1000 * math.log(5 / 140), rel=1e-12)
     assert e37 == pytest.approx(8.314462618 * 310.15 / 96485.33212 * 1000 * math.log(5 / 140), rel=1e-12)
-    assert e20 == pytest.approx(-84.0, abs=0.5)   # the seed's ~ -84 mV
-    assert e37 == pytest.approx(-89.0, abs=0.5)   # literature.md: ~ -89 mV at 37 degC
+    assert e20 == pytest.approx(-84.0, abs=0.5)   # ~ -84 mV: the textbook value at room temperature
+    assert e37 == pytest.approx(-89.0, abs=0.5)   # ~ -89 mV: Nernst at 37 degC with 5 / 140 mM K+
     assert e20 == pytest.approx(-84.18, abs=0.01) and e37 == pytest.approx(-89.06, abs=0.01)
 
 

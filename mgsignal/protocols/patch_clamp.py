@@ -1,6 +1,6 @@
 """Virtual whole-cell patch clamp on the neuron model (``models/neuron.ant``).
 
-Voltage clamp (the seed protocol)
+Voltage clamp (holding potentials from -80 to +40 mV with agonist applied, the classic NMDA receptor I-V protocol)
     Bath (aCSF) and pipette solutions are presets (:data:`ACSF`, :data:`PIPETTE_SOLUTION`, plain
     data); their ions set the model's extracellular and cytosolic K⁺, Na⁺, Cl⁻ (and bath Ca²⁺,
     Mg²⁺). The model's ``clamp`` switch replaces the V dynamics by ``V = V_hold``. One run holds

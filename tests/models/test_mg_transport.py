@@ -1,5 +1,5 @@
 """Physics of the Mg2+ transport model, checked against conservation laws, thermodynamics,
-analytic solutions and the ranges of shared/reference/literature.md (typed in below)."""
+analytic solutions and published ranges (typed in below with their sources)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _reduced_potential(millivolts: float, kelvin: float = 310.15, z: int = 2) ->
 
 def test_default_steady_state_lies_in_the_literature_ranges(transport_state):
     s = transport_state
-    assert 0.5 <= s["Mg_e"] <= 0.7          # plasma free Mg2+ 0.5-0.7 mM (seed Table 1)
+    assert 0.5 <= s["Mg_e"] <= 0.7          # plasma free Mg2+ 0.5-0.7 mM (Romani 2011, Arch Biochem Biophys 512:1)
     assert 0.5 <= s["Mg_c"] <= 1.2          # cytosolic free 0.5-1.2 mM
     assert 17 <= s["Mg_tot_c"] <= 20        # cytosolic total 17-20 mM
     assert 0.8 <= s["Mg_m"] <= 1.2          # matrix free 0.8-1.2 mM
@@ -74,7 +74,7 @@ def test_trpm7_flux_is_the_ghk_flux_times_the_mg_inhibition(transport_state):
     s = transport_state
     u = _reduced_potential(s["V_pm"])
     ghk = u * (s["Mg_e"] * math.exp(-u) - s["Mg_c"]) / (1 - math.exp(-u))
-    expected = s["P_TRPM7"] * ghk / (1 + s["Mg_c"] / 0.6)  # IC50 0.6 mM (literature.md)
+    expected = s["P_TRPM7"] * ghk / (1 + s["Mg_c"] / 0.6)  # IC50 0.6 mM (IUPHAR; Chokshi et al. 2012)
     assert s["J_TRPM7"] == pytest.approx(expected, rel=1e-9)
 
 

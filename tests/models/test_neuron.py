@@ -1,6 +1,6 @@
 """The neuron model (models/neuron.ant): validity, annotations, resting potential, NMDA receptor
 gating and Mg2+ block, Ca2+ entry, checked against hand calculations, the Python Nernst/GHK
-functions and the literature values of shared/reference/literature.md (typed in below)."""
+functions and published values (typed in below with their sources)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_annotations_use_chebi_uniprot_and_go():
 # ---------------------------------------------------------------- resting state
 
 def test_resting_potential_and_ion_balance(rest):
-    assert rest["V"] == pytest.approx(-70.0, abs=1.0)          # literature.md: ~ -70 mV
+    assert rest["V"] == pytest.approx(-70.0, abs=1.0)          # ~ -70 mV (Hille 2001, Ion Channels of Excitable Membranes)
     assert rest["E_K"] < rest["V"] < rest["E_Na"]
     assert abs(rest["I_membrane"]) < 1e-3                       # fA: at rest no net current
     k_leak_flux = rest["I_K_leak"] / F                         # fmol/s
@@ -143,7 +143,7 @@ def test_clamp_switch_holds_the_potential_exactly(neuron):
 
 @pytest.mark.parametrize("agonist, ec50", [("Glu_e", 2.3e-3), ("Asp_e", 0.015)])
 def test_half_of_the_liganded_receptors_at_the_ec50(neuron, params, agonist, ec50):
-    """At the EC50 (literature.md) the fully liganded fraction is half its maximum, whatever the
+    """At the EC50 (Patneau & Mayer 1990) the fully liganded fraction is half its maximum, whatever the
     co-agonist: open = Po_max x 1/2 x q_gly^2 with q_gly from the two-site glycine binding."""
     kd_gly = params["EC50_Gly_NMDA"] * (math.sqrt(2) - 1)
     q_gly = (0.01 / kd_gly) / (1 + 0.01 / kd_gly)
@@ -162,7 +162,7 @@ def test_d_serine_replaces_glycine_and_no_coagonist_means_no_current(neuron):
 
 @pytest.mark.parametrize("v", [-100.0, -70.0, -40.0, 0.0, 40.0])
 def test_kinetic_block_option_settles_at_its_rate_constants(neuron, v):
-    """k_b = 0.61 /ms/mM e^(-V/17 mV), k_u = 5.4 /ms e^(V/47 mV) (literature.md): steady unblocked
+    """k_b = 0.61 /ms/mM e^(-V/17 mV), k_u = 5.4 /ms e^(V/47 mV) (cf. Ascher & Nowak 1988): steady unblocked
     fraction k_u / (k_u + k_b [Mg]o)."""
     kb, ku = 0.61 * math.exp(-v / 17.0), 5.4 * math.exp(v / 47.0)
     state = _clamped(neuron, v, outputs=["NMDA_unblocked"], t_end=0.1, mg_block_kinetic=1.0, Mg_e=1.0)

@@ -1,6 +1,6 @@
 """Virtual whole-cell patch clamp: the seed's voltage-clamp protocol and current-clamp
 experiments, checked against Jahr & Stevens 1990, analytic I-V properties, mass balance and the
-literature values of shared/reference/literature.md (typed in below)."""
+published values (typed in below with their sources)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def iv_mg_free(neuron):
 # ---------------------------------------------------------------- solutions
 
 def test_preset_solutions_by_hand():
-    # aCSF: Na 125 + 1.25 + 25; Cl 125 + 2.5 + 2x2 + 2x1; K 2.5; Ca 2; Mg 1 (seed protocol)
+    # aCSF: Na 125 + 1.25 + 25; Cl 125 + 2.5 + 2x2 + 2x1; K 2.5; Ca 2; Mg 1 (the aCSF preset)
     assert ACSF.ions() == pytest.approx({"Na": 151.25, "Cl": 133.5, "K": 2.5, "Ca": 2.0, "Mg": 1.0})
     # pipette: K 130; Na 5 + 0.4; Cl 5 + 2x1; Mg 1 + 4 (MgATP, total)
     assert PIPETTE_SOLUTION.ions() == pytest.approx({"K": 130.0, "Na": 5.4, "Cl": 7.0, "Mg": 5.0})
@@ -105,12 +105,12 @@ def test_peak_inward_current_lies_in_the_negative_slope_region(neuron):
 
 def test_kinetic_block_option(neuron):
     table = voltage_clamp(neuron, holding_potentials=SWEEP, changes={"mg_block_kinetic": 1.0})
-    kb, ku = 0.61 * np.exp(-SWEEP / 17.0), 5.4 * np.exp(SWEEP / 47.0)  # /ms/mM, /ms (literature.md)
+    kb, ku = 0.61 * np.exp(-SWEEP / 17.0), 5.4 * np.exp(SWEEP / 47.0)  # /ms/mM, /ms (cf. Ascher & Nowak 1988)
     np.testing.assert_allclose(table["NMDA_unblocked"].to_numpy(), ku / (ku + kb * 1.0), rtol=1e-6)
 
 
 def test_aspartate_is_less_potent_than_glutamate(neuron):
-    """literature.md: glutamate EC50 ~1-3 uM (2.3 uM, Patneau & Mayer 1990); L-aspartate 5-10x
+    """Glutamate EC50 ~1-3 uM (2.3 uM, Patneau & Mayer 1990); L-aspartate 5-10x
     less potent. Same current needs >= 5x more aspartate."""
     ec50_glu = agonist_ec50(neuron, agonist="glutamate")
     ec50_asp = agonist_ec50(neuron, agonist="aspartate")
