@@ -427,6 +427,11 @@ def _dask(job: Job, chunks: Sequence[Chunk], client: Any, run_timeout: float | N
     from dask.distributed import as_completed as dask_completed
     # a key of its own for each run (hash=False): with the content hash as key, a run started
     # right after an identical one lost its job while the scheduler released the previous copy
+    if run_timeout is not None and any(client.run(_daemonic).values()):
+        warnings.warn("run_timeout needs non-daemonic Dask workers (dask worker --no-nanny, or the config "
+                      "distributed.worker.daemon: false); on these workers runs are not stopped", RuntimeWarning,
+                      stacklevel=3)
+        run_timeout = None
     shared = client.scatter(job, broadcast=True, hash=False)
     futures = [client.submit(guarded_chunk, shared, ids, values, run_timeout, pure=False) for ids, values in chunks]
     try:
@@ -439,14 +444,15 @@ def _dask(job: Job, chunks: Sequence[Chunk], client: Any, run_timeout: float | N
 def guarded_chunk(job: Job, ids: np.ndarray, values: np.ndarray, run_timeout: float | None) -> pd.DataFrame:
     """A chunk on a Dask worker. With ``run_timeout`` it runs in one local worker process of its
     own (the ``processes`` backend), so that a run that never ends is stopped instead of holding
-    the Dask worker forever; a daemonic Dask worker may not start processes, and then runs the
-    chunk itself, unguarded (with a warning)."""
+    the Dask worker forever (daemonic Dask workers may not start processes: for them the caller
+    passes no timeout, and says so once)."""
     if run_timeout is None:
-        return evaluate_chunk(job, ids, values)
-    if multiprocessing.current_process().daemon:
-        warnings.warn("run_timeout needs non-daemonic Dask workers (dask worker --no-nanny, or the config "
-                      "distributed.worker.daemon: false); this chunk runs without it", RuntimeWarning, stacklevel=1)
         return evaluate_chunk(job, ids, values)
     parts = list(map_chunks(job, [(ids, values)], backend="processes", n_workers=1, simulator=None,
                             run_timeout=run_timeout))
     return pd.concat(parts, ignore_index=True)
+
+
+def _daemonic() -> bool:
+    """Whether this (Dask worker) process is daemonic, i.e. may not start processes."""
+    return multiprocessing.current_process().daemon
