@@ -43,7 +43,11 @@ def cluster(tmp_path_factory):
     for process in processes[::-1]:
         process.terminate()
     for process in processes:
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a worker still closing its connections: stop it
+            process.kill()
+            process.wait(timeout=10)
 
 
 def test_a_cluster_of_separate_processes_gives_the_serial_numbers(transport, cluster):
