@@ -205,6 +205,7 @@ def _extent_scale(target: libsbml.Model, source: libsbml.Model, module: str, pat
     parameter.setValue(factor)
     parameter.setUnits(unit)
     parameter.setConstant(True)
+    parameter.setSBOTerm("SBO:0000002")  # a quantitative systems description parameter (a unit conversion)
     return parameter
 
 
@@ -224,6 +225,7 @@ def _conversion_factor(target: libsbml.Model, source: libsbml.Model, species: li
         parameter.setValue(value / scale.getValue())
         parameter.setUnits(add_quotient_unit(target, substance, target.getExtentUnits()))
         parameter.setConstant(True)
+        parameter.setSBOTerm("SBO:0000002")  # a quantitative systems description parameter (a unit conversion)
     return pid
 
 

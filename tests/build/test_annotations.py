@@ -30,19 +30,6 @@ def _document(name: str) -> libsbml.SBMLDocument:
     return libsbml.readSBMLFromString(_committed(name))
 
 
-def _merge_added(name: str) -> set[str]:
-    """Parameters a composite's merge adds (unit conversions that no module declares)."""
-    if model_source(name).suffix != ".toml":
-        return set()
-    modules = [m for m in MODELS if model_source(m).suffix == ".ant"]
-    declared = set()
-    for module in modules:
-        document = _document(module)
-        declared |= {p.getId() for p in document.getModel().getListOfParameters()}
-    document = _document(name)
-    return {p.getId() for p in document.getModel().getListOfParameters()} - declared
-
-
 @pytest.mark.parametrize("name", MODELS)
 def test_every_species_compartment_and_reaction_has_an_identifiers_org_annotation(name):
     report = annotation_report(_committed(name))
@@ -55,9 +42,7 @@ def test_every_species_compartment_and_reaction_has_an_identifiers_org_annotatio
 def test_every_reaction_and_parameter_has_an_sbo_term(name):
     report = annotation_report(_committed(name))
     assert report["gaps"]["reactions_sbo"] == []
-    # The composite's merge adds unit-conversion parameters (extent_of_*, cf_*) that no module
-    # declares; the build of composites owns them. Every parameter a module declares has a term.
-    assert set(report["gaps"]["parameters_sbo"]) <= _merge_added(name), name
+    assert report["gaps"]["parameters_sbo"] == [], name  # the composite's unit conversions included
 
 
 @pytest.mark.parametrize("name", MODELS)

@@ -8,6 +8,7 @@ import pytest
 
 import mgsignal as mg
 from mgsignal.build import models_dir
+from mgsignal.model import model_from_sbml
 
 basico = pytest.importorskip("basico")
 
@@ -36,7 +37,7 @@ def _edited_sbml(changes: dict[str, float]) -> str:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_time_courses_agree_with_copasi(case):
     sbml = _edited_sbml(CASES[case])
-    model = mg.model.model_from_sbml(sbml, name=case)
+    model = model_from_sbml(sbml, name=case)
     ours = mg.simulate(model, t_end=T_END, n_points=INTERVALS + 1, rtol=1e-12, atol=1e-14)
     copasi_model = basico.load_model_from_string(sbml)
     try:
@@ -62,6 +63,7 @@ SCENARIOS = {
     "insulin": ["insulin_step", "insulin_step_low_mg", "insulin_step_1nm"],
     "camp_pka": ["camp_isoproterenol", "camp_forskolin", "camp_saucerman2006"],
     "neuron": ["neuron_coincidence", "neuron_high_k", "neuron_low_mg"],
+    "body": ["body_loop_diuretic", "body_thiazide_plus_amiloride", "body_mgso4_zuspan"],
     "mg_signalling": ["hypomagnesaemia", "insulin_step", "camp_isoproterenol"],
 }
 CROSS = [(model, scenario) for model, names in SCENARIOS.items() for scenario in names]
@@ -81,16 +83,19 @@ def copasi_run(text: str, *, offset: float, t_end: float, intervals: int) -> "pd
         table = basico.run_time_course(duration=offset + t_end, values=list(grid), model=copasi,
                                        r_tol=1e-10, a_tol=1e-14, use_concentrations=True, update_model=False)
         table = table.loc[table.index >= offset - 1e-6]
+        particles = basico.run_time_course(duration=offset + t_end, values=list(grid), model=copasi,
+                                           r_tol=1e-10, a_tol=1e-14, use_concentrations=False, update_model=False)
+        particles = particles.loc[particles.index >= offset - 1e-6]
         species = basico.get_species(model=copasi)
         values = basico.get_parameters(model=copasi)
     finally:
         basico.remove_datamodel(copasi)
-    columns = {}
-    amounts = set()
+    columns, amounts = {}, {}
     for name, row in species.iterrows():
         if name in table.columns:
             columns[row["sbml_id"]] = table[name]
-    return pd.DataFrame(columns), amounts, values
+            amounts[row["sbml_id"]] = particles[name]
+    return pd.DataFrame(columns), pd.DataFrame(amounts), values
 
 
 @pytest.mark.parametrize(("model_name", "scenario_name"), CROSS)
@@ -103,16 +108,19 @@ def test_scenarios_agree_with_copasi_on_the_committed_sbml(shipped, model_name, 
     text = scenario_sbml(model, scenario)
     ours = mg.simulate(model, scenario, t_end=t_end, n_points=intervals + 1, rtol=1e-10, atol=1e-14,
                        outputs=[s for s in model.species])
-    theirs, _, _ = copasi_run(text, offset=preequilibration_time(scenario), t_end=t_end, intervals=intervals)
+    theirs, particles, _ = copasi_run(text, offset=preequilibration_time(scenario), t_end=t_end, intervals=intervals)
+    moles = _moles_per_substance_unit(model)  # COPASI counts amounts in particles
     keep = ~np.isin(ours.index.to_numpy(), [p.start for p in scenario.phases])
     compared = 0
     for sid in model.species:
         if sid not in theirs.columns:
             continue
-        a = theirs[sid].to_numpy()[keep]
-        b = ours[sid].to_numpy()[keep]
-        if sid in model.amount_species:  # COPASI reports the concentration of amount-only species
+        if sid in model.amount_species and moles.get(sid) is None:  # amounts in a non-molar unit
             continue
+        # COPASI reports the concentration of amount-only species: compare their amounts
+        a = (particles[sid] / (moles[sid] * 6.02214076e23) if sid in model.amount_species
+             else theirs[sid]).to_numpy()[keep]
+        b = ours[sid].to_numpy()[keep]
         scale = float(np.abs(b).max())
         # absolute floor: 1e-6 of the species' peak, and 1e-12 of the model's unit (solver noise
         # of species that stay near zero, e.g. a drug that is never applied)
@@ -120,3 +128,20 @@ def test_scenarios_agree_with_copasi_on_the_committed_sbml(shipped, model_name, 
                                    err_msg=f"{model_name}/{scenario_name}: {sid}")
         compared += 1
     assert compared >= min(5, len(model.species) - len(model.boundary_species))
+
+
+def _moles_per_substance_unit(model) -> dict[str, float | None]:
+    """Per species: moles in one of its substance units (None when the unit is not molar, e.g. a
+    dimensionless expression level or a percent pool)."""
+    document = libsbml.readSBMLFromString(model.sbml)
+    sbml = document.getModel()
+    found = {}
+    for species in sbml.getListOfSpecies():
+        definition = sbml.getUnitDefinition(species.getSubstanceUnits() or sbml.getSubstanceUnits())
+        si = libsbml.UnitDefinition.convertToSI(definition) if definition is not None else None
+        if si is None or si.getNumUnits() != 1 or si.getUnit(0).getKind() != libsbml.UNIT_KIND_MOLE:
+            found[species.getId()] = None
+        else:
+            unit = si.getUnit(0)
+            found[species.getId()] = unit.getMultiplier() * 10.0 ** unit.getScale()
+    return found
