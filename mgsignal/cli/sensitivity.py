@@ -4,7 +4,6 @@ command runs, never by ``mgsignal --help``."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import petab.v1 as petab
 
+from ..ensemble import default_values
 from ..errors import InvalidInputError
 from ..model import Model, model_from_sbml
 from ..scenario import Scenario
@@ -182,9 +183,8 @@ def _conditions(scenarios: Sequence[Scenario]) -> pd.DataFrame:
 
 
 def _parameters(model: Model, estimate: Sequence[str]) -> pd.DataFrame:
-    from ..simulation import Simulator
     model.check_ids(list(estimate), settable=True)
-    values = Simulator.of(model).initial_values(list(estimate)) if estimate else {}
+    values = default_values(model, list(estimate) or [model.parameters[0]])
     rows = []
     for pid in estimate:
         value = values[pid]
@@ -192,7 +192,7 @@ def _parameters(model: Model, estimate: Sequence[str]) -> pd.DataFrame:
                      petab.UPPER_BOUND: value * 10, petab.NOMINAL_VALUE: value, petab.ESTIMATE: 1})
     if not rows:  # a parameter table needs a row: the first model parameter, fixed
         pid = model.parameters[0]
-        value = Simulator.of(model).initial_values([pid])[pid]
+        value = values[pid]
         rows.append({petab.PARAMETER_ID: pid, petab.PARAMETER_SCALE: petab.LIN, petab.LOWER_BOUND: value,
                      petab.UPPER_BOUND: value, petab.NOMINAL_VALUE: value, petab.ESTIMATE: 0})
     return pd.DataFrame(rows).set_index(petab.PARAMETER_ID)

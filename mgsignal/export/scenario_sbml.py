@@ -16,6 +16,8 @@ Numbers carry their units, so the file keeps zero unit errors.
 
 from __future__ import annotations
 
+import html
+
 import libsbml
 
 from ..errors import InvalidInputError
@@ -49,7 +51,7 @@ def scenario_sbml(model: Model, scenario: Scenario) -> str:
     notes = (f"mgsignal scenario {scenario.name!r}: {scenario.description} Written into the model by "
              f"mgsignal.export: pre-equilibration changes as initial values, later changes as events; "
              f"the model's time is scenario time + {offset:g} s (pre-equilibration).")
-    sbml.appendNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{_escape(notes)}</p></body>')
+    sbml.appendNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(notes)}</p></body>')
     return libsbml.writeSBMLToString(document)
 
 
@@ -95,7 +97,3 @@ def _math(formula: str, sbml: libsbml.Model) -> libsbml.ASTNode:
     if node is None:
         raise InvalidInputError(f"cannot write {formula!r} into SBML: {libsbml.getLastParseL3Error()}")
     return node
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -8,7 +8,6 @@ tolerances as KiSAO terms; a report and a plot of the outputs), the manifest and
 
 from __future__ import annotations
 
-import datetime
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,7 +143,3 @@ def _xpath(model: Model, sid: str) -> str:
     kind = ("species" if sid in model.species else "compartment" if sid in model.compartments
             else "reaction" if sid in model.reactions else "parameter")
     return f"/sbml:sbml/sbml:model/sbml:listOf{kind[0].upper()}{kind[1:]}{'es' if kind == 'species' else 's'}/sbml:{kind}[@id='{sid}']"
-
-
-def _today() -> str:
-    return datetime.date.today().isoformat()

@@ -73,9 +73,10 @@ COPASI_CONVERSION_FACTORS = pytest.mark.xfail(strict=True, reason="COPASI mishan
 CROSS = [pytest.param(m, s, marks=COPASI_CONVERSION_FACTORS) if m == "mg_signalling" else (m, s) for m, s in CROSS]
 
 
-def copasi_run(text: str, *, offset: float, t_end: float, intervals: int) -> "pd.DataFrame":
+def copasi_run(text: str, *, offset: float, t_end: float, intervals: int) -> tuple:
     """COPASI's time course of an SBML text whose clock starts ``offset`` s before scenario time
-    0, at the scenario's times 0..``t_end``: concentrations by SBML id."""
+    0, at the scenario's times 0..``t_end``: (concentrations, particle numbers, parameters), the
+    first two by SBML id."""
     import pandas as pd
     copasi = basico.load_model_from_string(text)
     try:

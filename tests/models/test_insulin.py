@@ -12,7 +12,7 @@ import pytest
 import mgsignal as mg
 from mgsignal.build import models_dir
 from mgsignal.build import missing_sources, read_parameter_table
-from mgsignal.references import (clear_fast_flags, default_folder, load_reference, reproduce, sedaghat2002,
+from mgsignal.references import (clear_fast_flags, default_folder, load_reference, sedaghat2002,
                                  simulate_reference)
 
 from ..conftest import annotation_uris
