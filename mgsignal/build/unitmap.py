@@ -182,14 +182,18 @@ def apply_unit_map(model: libsbml.Model, unit_map: UnitMap | None, *, module: st
         volume = known.get(species.getCompartment())
         settle(sid, substance if species.getHasOnlySubstanceUnits() or volume is None else substance / volume, how)
     unknown: set[str] = set()
-    for parameter in model.getListOfParameters():
-        sid = parameter.getId()
-        if sid in declared:
-            settle(sid, declared[sid], f"declared in [units.{module}.ids]")
-        elif parameter.isSetUnits() and not unitless:
-            settle(sid, model_unit(parameter.getUnits()), "declared in the file")
+
+    def place(key: str, element) -> None:
+        """A (global or local) parameter's unit: the unit map's, else the file's, else unknown."""
+        if key in declared:
+            settle(key, declared[key], f"declared in [units.{module}.ids]")
+        elif element.isSetUnits() and not unitless:
+            settle(key, model_unit(element.getUnits()), "declared in the file")
         else:
-            unknown.add(sid)
+            unknown.add(key)
+
+    for parameter in model.getListOfParameters():
+        place(parameter.getId(), parameter)
     for reaction in model.getListOfReactions():
         known[reaction.getId()] = extent / model_units["time"]
         for reference_ in list(reaction.getListOfReactants()) + list(reaction.getListOfProducts()):
@@ -197,12 +201,7 @@ def apply_unit_map(model: libsbml.Model, unit_map: UnitMap | None, *, module: st
                 known[reference_.getId()] = DIMENSIONLESS
         for key, local in local_keys.items():
             if key.startswith(f"{reaction.getId()}."):
-                if key in declared:
-                    settle(key, declared[key], f"declared in [units.{module}.ids]")
-                elif local.isSetUnits() and not unitless:
-                    settle(key, model_unit(local.getUnits()), "declared in the file")
-                else:
-                    unknown.add(key)
+                place(key, local)
 
     functions = {f.getId(): f.getMath() for f in model.getListOfFunctionDefinitions() if f.isSetMath()}
     equations = list(_equations(model, extent / model_units["time"], model_units["time"]))
