@@ -9,9 +9,12 @@ element by element into one namespace with libsbml:
   module's parameter ``Mg_c`` becomes the transport module's cytosolic free Mg2+ species);
 - any other id defined by two modules must be the same constant (same value and unit: shared
   physical constants, the extracellular compartment) or the build fails;
-- modules whose substance unit differs from the first module's keep their species in their own
-  unit: their reactions are rescaled to the composite's extent and SBML conversion factors map
-  the extent back, so the numbers are exactly those of the module and units stay consistent.
+- every species ends in one substance unit, the first module's (:mod:`mgsignal.build.unify`):
+  a species of a module in another unit (insulin: ymol, camp_pka: amol) has its value rescaled
+  and every formula reads it, and its module's reaction rates, through a constant such as
+  ``ymol_per_fmol`` (1e9), so every parameter keeps its value and unit and every readout its
+  value. No SBML conversion factor is added (COPASI 4.48 gets them wrong); the modules' own ones
+  of value 1 (insulin's percent pools) stay. docs/models/mg_signalling.md explains the choice.
 
 Antimony's own module linking is not used: it cannot link modules that declare units (their
 unit ids get prefixed and are then incompatible).
@@ -43,10 +46,11 @@ import pandas as pd
 from ..errors import ModelBuildError
 from .metadata import add_model_metadata
 from .sbml import read_text, sbml_problems
-from .units import add_quotient_unit, unit_ratio
+from .unify import CONVERSION_NAME, is_conversion, species_scales, unify_substance_units
 # [byo] modules from anywhere: location, loading, unit maps, renames, couplings
 from .couplings import Coupling, apply_couplings, coupling_parameter_rows
-from .modules import added_parameter_rows, load_modules, module_name, module_parameter_table, read_module_options
+from .modules import (CONSTANT, added_parameter_rows, load_modules, module_name, module_parameter_table,
+                      read_module_options)
 from .unitmap import UnitMap
 
 
@@ -101,11 +105,17 @@ def build_composite(path: str | Path) -> str:
     target.setName(spec.description or spec.name)
     add_model_metadata(target, path)
     _drop_linked(target, spec, spec.modules[0])
+    extents = {r.getId(): target.getExtentUnits() for r in target.getListOfReactions()}
     for module in spec.modules[1:]:
         source = documents[module].getModel()
         _drop_linked(source, spec, module)
+        extents.update({r.getId(): source.getExtentUnits() for r in source.getListOfReactions()})
         _merge(target, source, module, path)
     apply_couplings(target, spec.couplings, path)  # [byo] [[couplings]] after the merge
+    try:
+        unify_substance_units(merged, extents=extents)
+    except ModelBuildError as error:
+        raise ModelBuildError([f"{path}: {problem}" for problem in error.problems]) from None
     sbml = libsbml.writeSBMLToString(merged)
     problems = sbml_problems(sbml, source=path)
     if problems:
@@ -115,7 +125,9 @@ def build_composite(path: str | Path) -> str:
 
 def composite_parameter_table(path: str | Path) -> pd.DataFrame:
     """Value, unit and source of every value of a composite: its modules' tables, less the
-    linked ids the modules do not own, plus the unit-conversion factors the merge adds."""
+    linked ids the modules do not own, plus the unit conversions the merge adds (their source
+    starts with ``Constant:``, so sensitivity analyses leave them alone). Units are the
+    composite's: a module's own conversion factor is counted per composite unit."""
     path = Path(path)
     spec = read_composite(path)
     tables = []
@@ -126,9 +138,10 @@ def composite_parameter_table(path: str | Path) -> pd.DataFrame:
         tables.append(table[~table["id"].isin(drop)].assign(module=module))
     combined = pd.concat(tables, ignore_index=True).drop_duplicates(subset="id", keep="first")
     model = libsbml.readSBMLFromString(build_composite(path)).getModel()
+    combined = _in_composite_units(combined, model)
     extra = [{"id": p.getId(), "value": p.getValue(), "unit": p.getUnits(), "line": 0, "module": spec.name,
-              "source": "Unit conversion added by the composite build (extent of a module in the composite's extent)"}
-             for p in model.getListOfParameters() if p.getId().startswith("extent_of_") or p.getId().startswith("cf_")]
+              "source": f"{CONSTANT} ({p.getName().removeprefix(CONVERSION_NAME)}; value 1 in physical terms)"}
+             for p in model.getListOfParameters() if is_conversion(p)]
     extra += [dict(row, module=spec.name) for row in added_parameter_rows(model)]  # [byo]
     extra += coupling_parameter_rows(spec.couplings, spec.name)  # [byo]
     return pd.concat([combined, pd.DataFrame(extra)], ignore_index=True)
@@ -161,7 +174,6 @@ def _merge(target: libsbml.Model, source: libsbml.Model, module: str, path: Path
             problems.append(f"{path}: unit {definition.getId()!r} of {module} differs from the composite's")
     if source.getTimeUnits() != target.getTimeUnits() or source.getVolumeUnits() != target.getVolumeUnits():
         problems.append(f"{path}: {module} must use the composite's time and volume units")
-    scale = _extent_scale(target, source, module, path, problems)
     for function in source.getListOfFunctionDefinitions():
         _add_unique(target, function, target.addFunctionDefinition, module, path, problems)
     for compartment in source.getListOfCompartments():
@@ -170,18 +182,13 @@ def _merge(target: libsbml.Model, source: libsbml.Model, module: str, path: Path
         _add_or_same(target, parameter, target.addParameter, module, path, problems)
     for species in source.getListOfSpecies():
         if not species.isSetSubstanceUnits():
-            species.setSubstanceUnits(source.getSubstanceUnits())
-        if scale is not None:
-            species.setConversionFactor(_conversion_factor(target, source, species, scale, module))
+            species.setSubstanceUnits(source.getSubstanceUnits())  # unify_substance_units converts it
         _add_unique(target, species, target.addSpecies, module, path, problems)
     for assignment in source.getListOfInitialAssignments():
         _add_unique(target, assignment, target.addInitialAssignment, module, path, problems, key=assignment.getSymbol())
     for rule in source.getListOfRules():
         _add_unique(target, rule, target.addRule, module, path, problems, key=rule.getVariable())
     for reaction in source.getListOfReactions():
-        if scale is not None:
-            law = reaction.getKineticLaw()
-            law.setMath(libsbml.parseL3Formula(f"{scale.getId()} * ({libsbml.formulaToL3String(law.getMath())})"))
         _add_unique(target, reaction, target.addReaction, module, path, problems)
     for event in source.getListOfEvents():
         _add_unique(target, event, target.addEvent, module, path, problems)
@@ -189,44 +196,21 @@ def _merge(target: libsbml.Model, source: libsbml.Model, module: str, path: Path
         raise ModelBuildError(problems)
 
 
-def _extent_scale(target: libsbml.Model, source: libsbml.Model, module: str, path: Path,
-                  problems: list[str]) -> libsbml.Parameter | None:
-    """A parameter converting the module's extent to the composite's (None when they agree)."""
-    mine, theirs = source.getExtentUnits(), target.getExtentUnits()
-    if mine == theirs:
-        return None
-    factor = unit_ratio(source.getUnitDefinition(mine), target.getUnitDefinition(theirs))
-    if factor is None:
-        problems.append(f"{path}: extent unit {mine!r} of {module} is not a substance unit like {theirs!r}")
-        return None
-    unit = add_quotient_unit(target, theirs, mine)
-    parameter = target.createParameter()
-    parameter.setId(f"extent_of_{module}")
-    parameter.setValue(factor)
-    parameter.setUnits(unit)
-    parameter.setConstant(True)
-    parameter.setSBOTerm("SBO:0000002")  # a quantitative systems description parameter (a unit conversion)
-    return parameter
-
-
-def _conversion_factor(target: libsbml.Model, source: libsbml.Model, species: libsbml.Species,
-                       scale: libsbml.Parameter, module: str) -> str:
-    """Conversion factor making d(species)/dt in the composite equal to the module's: the
-    module's own factor (or 1) divided by the extent scale, in species substance per extent."""
-    if species.isSetConversionFactor():
-        original = source.getParameter(species.getConversionFactor())
-        value, pid = original.getValue(), f"cf_{module}_{original.getId()}"
-    else:
-        value, pid = 1.0, f"cf_{module}"
-    if target.getParameter(pid) is None:
-        substance = species.getSubstanceUnits()  # the species keeps its module's substance unit
-        parameter = target.createParameter()
-        parameter.setId(pid)
-        parameter.setValue(value / scale.getValue())
-        parameter.setUnits(add_quotient_unit(target, substance, target.getExtentUnits()))
-        parameter.setConstant(True)
-        parameter.setSBOTerm("SBO:0000002")  # a quantitative systems description parameter (a unit conversion)
-    return pid
+def _in_composite_units(table: pd.DataFrame, model: libsbml.Model) -> pd.DataFrame:
+    """The modules' rows as the composite has them: a species a module counts in another unit
+    has its initial value in the composite's unit (the source says by what factor), and a
+    module's own conversion factor its unit per composite unit."""
+    scales, substance = species_scales(model), model.getSubstanceUnits()
+    factors = {s.getConversionFactor() for s in model.getListOfSpecies() if s.isSetConversionFactor()}
+    table = table.copy()
+    for index, sid in table["id"].items():
+        if sid in scales:
+            table.loc[index, "value"] = table.loc[index, "value"] * scales[sid]
+            note = f"[x {scales[sid]:g}: the composite counts it in {substance}]"
+            table.loc[index, "source"] = f"{table.loc[index, 'source']} {note}"
+        elif sid in factors:
+            table.loc[index, "unit"] = model.getParameter(sid).getUnits()
+    return table
 
 
 def _add_unique(target: libsbml.Model, element, add, module: str, path: Path, problems: list[str],

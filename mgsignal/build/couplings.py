@@ -25,7 +25,7 @@ from pathlib import Path
 import libsbml
 
 from ..errors import ModelBuildError
-from .unit_algebra import DIMENSIONLESS, Unit, UnitNames, si_key, unit_id
+from .unit_algebra import DIMENSIONLESS, Unit, UnitNames, ast_type, si_key, unit_id
 from .unit_inference import Inference, node_at
 from .unit_problems import named_problems
 
@@ -214,7 +214,7 @@ def coupling_parameter_rows(couplings: tuple[Coupling, ...], name: str) -> list[
 
 
 def _names(math: libsbml.ASTNode) -> set[str]:
-    found = {math.getName()} if math.getType() in (libsbml.AST_NAME, libsbml.AST_FUNCTION) else set()
+    found = {math.getName()} if ast_type(math) in (libsbml.AST_NAME, libsbml.AST_FUNCTION) else set()
     for index in range(math.getNumChildren()):
         found |= _names(math.getChild(index))
     return found

@@ -13,7 +13,7 @@ import math
 import libsbml
 
 from ..errors import ModelBuildError
-from .unit_algebra import Unit, UnitNames, model_unit, si_key, unit_id
+from .unit_algebra import Unit, UnitNames, ast_type, model_unit, si_key, unit_id
 
 
 def convert_time(model: libsbml.Model, reference: libsbml.Model, module: str,
@@ -97,9 +97,9 @@ def _rescale_time(math: libsbml.ASTNode, sid: str) -> libsbml.ASTNode:
     def walk(node: libsbml.ASTNode) -> None:
         for index in range(node.getNumChildren()):
             child = node.getChild(index)
-            if child.getType() == libsbml.AST_NAME_TIME:
+            if ast_type(child) == libsbml.AST_NAME_TIME:
                 node.replaceChild(index, _times(child, sid), True)
-            elif child.getType() == libsbml.AST_FUNCTION_RATE_OF:
+            elif ast_type(child) == libsbml.AST_FUNCTION_RATE_OF:
                 ratio = libsbml.ASTNode(libsbml.AST_DIVIDE)
                 ratio.addChild(child.deepCopy())
                 ratio.addChild(_name(sid))
@@ -107,7 +107,7 @@ def _rescale_time(math: libsbml.ASTNode, sid: str) -> libsbml.ASTNode:
             else:
                 walk(child)
 
-    if math.getType() == libsbml.AST_NAME_TIME:
+    if ast_type(math) == libsbml.AST_NAME_TIME:
         return _times(math, sid)
     walk(math)
     return math

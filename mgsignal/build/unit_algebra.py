@@ -75,6 +75,12 @@ class Unit:
 DIMENSIONLESS = Unit()
 
 
+def ast_type(node: libsbml.ASTNode) -> int:
+    """The AST node's type code. Called through the class: once libsedml (tellurium, the SED-ML
+    export) has been imported, ``node.getType()`` returns a SWIG pointer instead of an int."""
+    return libsbml.ASTNode.getType(node)
+
+
 def model_unit(uid: str) -> Unit | None:
     """The unit a model's unit id stands for (an atom of that name), or None for no id."""
     if not uid:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import libsbml
 
-from .unit_algebra import DIMENSIONLESS, Unit
+from .unit_algebra import DIMENSIONLESS, Unit, ast_type
 
 
 _DIMENSIONLESS_FUNCTIONS = {
@@ -78,7 +78,7 @@ class Inference:
             def order(key: tuple[int, tuple[int, ...]]) -> tuple[bool, tuple[int, tuple[int, ...]]]:
                 index, path = key
                 parent = node_at(equations[index].math, path[:-1]) if path else None
-                return (parent is None or parent.getType() != libsbml.AST_TIMES, key)
+                return (parent is None or ast_type(parent) != libsbml.AST_TIMES, key)
             self.literals[min(self.open_literals - set(self.literals), key=order)] = literals_default
             self._fixpoint(equations)
 
@@ -135,7 +135,7 @@ class Inference:
 
     def derive(self, node: libsbml.ASTNode, path: tuple[int, ...]) -> Unit | None:
         """The unit of a formula, or None when it depends on something not known yet."""
-        kind = node.getType()
+        kind = ast_type(node)
         children = [node.getChild(i) for i in range(node.getNumChildren())]
         if kind in _NUMBERS:
             return self._literal(node, path)
@@ -197,7 +197,7 @@ class Inference:
     def solve(self, node: libsbml.ASTNode, path: tuple[int, ...], target: Unit | None) -> None:
         """Make ``node`` have unit ``target`` by fixing the unknowns it contains, where the
         structure of the formula allows (one unknown factor of a product, any term of a sum)."""
-        kind = node.getType()
+        kind = ast_type(node)
         children = [node.getChild(i) for i in range(node.getNumChildren())]
         if kind in _NUMBERS:
             if self._literal(node, path) is None:
@@ -281,7 +281,7 @@ class Inference:
 
     def _match_powers(self, children: list[libsbml.ASTNode], path: tuple[int, ...]) -> None:
         """In ``K^n + x^n`` (a Hill function) K has the unit of x."""
-        powers = [(i, c) for i, c in enumerate(children) if c.getType() in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER)]
+        powers = [(i, c) for i, c in enumerate(children) if ast_type(c) in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER)]
         bases = {}
         for i, c in powers:
             bases.setdefault(libsbml.formulaToL3String(c.getChild(1)), []).append((i, c.getChild(0)))
@@ -294,9 +294,9 @@ class Inference:
 
 
 def _number(node: libsbml.ASTNode) -> float | None:
-    if node.getType() in _NUMBERS:
+    if ast_type(node) in _NUMBERS:
         return node.getValue()
-    if node.getType() == libsbml.AST_MINUS and node.getNumChildren() == 1:
+    if ast_type(node) == libsbml.AST_MINUS and node.getNumChildren() == 1:
         inner = _number(node.getChild(0))
         return -inner if inner is not None else None
     return None

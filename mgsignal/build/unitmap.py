@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 import libsbml
 
 from ..errors import ModelBuildError
-from .unit_algebra import DIMENSIONLESS, Unit, UnitNames, model_unit, unit_id
+from .unit_algebra import DIMENSIONLESS, Unit, UnitNames, ast_type, model_unit, unit_id
 from .unit_ids import canonical_unit_ids, drop_unused_unit_definitions
 from .unit_inference import Equation, Inference, node_at
 
@@ -317,6 +317,6 @@ def _first_use(model: libsbml.Model, sid: str) -> str:
 
 
 def _mentions(math: libsbml.ASTNode, sid: str) -> bool:
-    if math.getType() == libsbml.AST_NAME and math.getName() == sid:
+    if ast_type(math) == libsbml.AST_NAME and math.getName() == sid:
         return True
     return any(_mentions(math.getChild(i), sid) for i in range(math.getNumChildren()))

@@ -330,3 +330,41 @@ def test_rename_resolves_a_clash(broken, tmp_path):
 def test_unknown_keys_are_named(broken):
     message = _one(broken('undetermined = "dimensionless"', 'undetermined = "dimensionless"\ntimes = "s"'))
     assert "[units.BIOMD0000000448]" in message and "'times'" in message
+
+
+# ----------------------------------------------------------------------------- in a second simulator
+
+
+def test_a_module_in_arbitrary_units_agrees_with_copasi(adipocyte):
+    """The one kind of SBML conversion factor a composite of brought-in modules keeps: a module
+    whose amounts are not amounts of substance (BIOMD0000000448, % of each protein) counts its
+    reactions in the composite's extent and back through ``amount_per_extent_<module>`` = 1.
+    COPASI 4.48 multiplies stoichiometries by conversion factors without recompiling; with a
+    factor of 1 it integrates the same model (every species within 1e-4 over the published hour)."""
+    basico = pytest.importorskip("basico")
+    sbml = libsbml.readSBMLFromString(adipocyte.sbml).getModel()
+    factors = {s.getConversionFactor() for s in sbml.getListOfSpecies() if s.isSetConversionFactor()}
+    assert factors == {"amount_per_extent_BIOMD0000000448"}
+    assert sbml.getParameter("amount_per_extent_BIOMD0000000448").getValue() == 1.0
+    times = np.linspace(0.0, 60 * MINUTE, 25)
+    ours = mg.simulate(adipocyte, t_end=times[-1], n_points=times.size, rtol=1e-10, atol=1e-14,
+                       outputs=list(adipocyte.species))
+    copasi = basico.load_model_from_string(adipocyte.sbml)
+    try:
+        theirs = basico.run_time_course(duration=times[-1], values=list(times), model=copasi, r_tol=1e-10,
+                                        a_tol=1e-14, use_concentrations=True, update_model=False)
+        species = basico.get_species(model=copasi)
+        sizes = basico.get_compartments(model=copasi)["size"]
+    finally:
+        basico.remove_datamodel(copasi)
+    compared = 0
+    for row in species.itertuples():
+        if row.Index not in theirs.columns:
+            continue  # constant boundary species
+        # COPASI reports concentrations; amount-only species are compared as amounts
+        a = theirs[row.Index].to_numpy() * (sizes[row.compartment] if row.sbml_id in adipocyte.amount_species else 1.0)
+        b = ours[row.sbml_id].to_numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=max(1e-6 * np.abs(b).max(), 1e-12), err_msg=row.sbml_id)
+        compared += 1
+    assert compared == len(adipocyte.species) - len(adipocyte.boundary_species)
+    assert ours["GLUT4m"].iloc[-1] > ours["GLUT4m"].iloc[0]  # the published insulin response runs
