@@ -25,6 +25,7 @@ from .backends import map_chunks
 from .checkpoint import CheckpointStore
 from .features import DoseResponse, Feature, feature_columns
 from .options import EnsembleOptions, resolve_options
+from .pool import LocalWorkers
 from .samples import check_bounds
 from .worker import CompiledCode, Job
 
@@ -74,7 +75,10 @@ def run_ensemble(model: Model, samples: pd.DataFrame, *, features: Sequence[Feat
     stored = store.load() if store else None
     done = set(stored["sample"]) if stored is not None else set()
     todo = np.array([i for i, sample in enumerate(samples.index) if sample not in done], dtype=np.intp)
-    workers = 1 if backend == "serial" else (options.n_workers or os.cpu_count() or 1)
+    if isinstance(backend, LocalWorkers):
+        workers = backend.size
+    else:
+        workers = 1 if backend == "serial" else (options.n_workers or os.cpu_count() or 1)
     values = samples.to_numpy(dtype=float)
     ids = samples.index.to_numpy()
     bounds = chunk_bounds(len(todo), workers=workers, chunk_size=options.chunk_size)
@@ -156,7 +160,7 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         raise InvalidInputError(f"need t_end > 0 and n_points >= 2, got {t_end}, {n_points}")
     steady = any(isinstance(f, Feature) and f.kind == "steady_state" for f in features) or any(
         s is not None and s.preequilibration is not None and s.preequilibration_time is None for s in scenarios)
-    return Job(sbml=model.sbml, model_name=model.name, columns=tuple(samples.columns), scenarios=scenarios,
+    return Job(model=model, columns=tuple(samples.columns), scenarios=scenarios,
                features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=options.rtol,
                atol=options.atol,
                compiled=None if options.backend == "serial" else CompiledCode.of(simulator, steady=steady))

@@ -19,19 +19,21 @@ class EnsembleOptions:
     Attributes:
         t_end: simulated time in seconds (default: the scenarios' common ``duration``).
         n_points: output times from 0 to ``t_end`` that features are computed on.
-        backend: ``"processes"`` (local worker processes), ``"serial"``, a
-            ``dask.distributed.Client`` or a Dask scheduler address (``"tcp://host:port"``).
-        n_workers: local processes (default: the number of CPUs).
+        backend: ``"processes"`` (local worker processes, started for this ensemble),
+            ``"serial"``, a :class:`~mgsignal.ensemble.LocalWorkers` pool (local worker
+            processes kept from one ensemble to the next), a ``dask.distributed.Client`` or a
+            Dask scheduler address (``"tcp://host:port"``).
+        n_workers: local processes of ``"processes"`` (default: the number of CPUs).
         chunk_size: rows per task (default: shrinking chunks, see
             :func:`mgsignal.ensemble.engine.chunk_bounds`).
         checkpoint: folder where finished chunks are stored; a rerun with the same folder and
             inputs resumes, skipping stored samples.
         progress: show a progress bar (on stderr).
         rtol, atol: integrator tolerances.
-        run_timeout: on the ``processes`` backend, a run (one sample under one scenario) still
-            going after this many seconds is stopped and reported as failed, and the rest goes
-            on (libroadrunner cannot interrupt itself). ``None``: no limit. The serial and Dask
-            backends do not stop runs.
+        run_timeout: a run (one sample under one scenario) still going after this many seconds
+            is stopped and reported as failed, and the rest goes on (libroadrunner cannot
+            interrupt itself: its process is killed). ``None``: no limit. Local processes and
+            non-daemonic Dask workers stop runs; the serial backend does not.
     """
 
     t_end: float | None = None

@@ -1,23 +1,20 @@
 """What runs inside a worker: one chunk of parameter rows, reduced to features.
 
-Workers receive plain data only (SBML text, id lists, numpy arrays, scenarios, features) and
-make one :class:`~mgsignal.simulation.Simulator` per process (``job_simulator`` caches it). A
-worker on the machine that made the job loads the caller's compiled code (libroadrunner saved
-state, ~0.03 s) instead of compiling the SBML again (~0.7 s for the composite model); any other
-worker compiles the SBML. A sample that fails gives NaN features and its reason; it never stops
-the chunk.
+Workers receive plain data only (the model as data with its SBML text, id lists, numpy
+arrays, scenarios, features) and make one :class:`~mgsignal.simulation.Simulator` per process
+and model (``job_simulator`` caches it, so a pool's workers keep it from one ensemble to the
+next). A worker on the machine that made the job loads the caller's compiled code (libroadrunner
+saved state, ~0.03 s) instead of compiling the SBML again (~1 s for the composite model); any
+other worker compiles the SBML. A sample that fails gives NaN features and its reason; it never
+stops the chunk.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
 import pickle
 import signal
-import time
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.pool import ExceptionWithTraceback
 from typing import Any
@@ -26,13 +23,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MgSignalError, SimulationError
-from ..model import model_from_sbml
+from ..model import Model
 from ..scenario import Scenario
 from ..simulation import Row, Simulator
 from ..simulation.runner import host_fingerprint
 from .features import DoseResponse, Feature, feature_columns, half_maximal_dose, reduce, with_dose
-
-HEARTBEAT_BYTES = 96  # fixed width: each beat overwrites the whole previous one
+from .heartbeats import Heartbeat
 
 
 @dataclass(frozen=True)
@@ -53,8 +49,7 @@ class CompiledCode:
 class Job:
     """Everything a worker needs besides its rows; plain, picklable data."""
 
-    sbml: str
-    model_name: str
+    model: Model
     columns: tuple[str, ...]
     scenarios: tuple[Scenario | None, ...]
     features: tuple[Feature | DoseResponse, ...]
@@ -72,87 +67,66 @@ class Job:
 
 def job_simulator(job: Job) -> Simulator:
     """The process's simulator of the job's model: the caller's compiled code where this process
-    runs on the same host, else the SBML compiled here; made once per process."""
+    runs on the same host, else the SBML compiled here; made once per process and model."""
     usable = job.compiled if job.compiled is not None and job.compiled.host == host_fingerprint() else None
-    return compiled_simulator(job.sbml, job.model_name, usable)
+    return compiled_simulator(_Loadable(job.model, usable))
+
+
+@dataclass(frozen=True, eq=False)
+class _Loadable:
+    """A model and its compiled code, as a cache key: equal when the SBML (hash), the name and
+    the compiled code are (a :class:`Model` itself holds dicts, which cannot be hashed)."""
+
+    model: Model
+    compiled: CompiledCode | None
+
+    def _key(self) -> tuple[str, str, CompiledCode | None]:
+        return self.model.sha256, self.model.name, self.compiled
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Loadable) and self._key() == other._key()
 
 
 @functools.lru_cache(maxsize=4)
-def compiled_simulator(sbml: str, name: str, compiled: CompiledCode | None = None) -> Simulator:
+def compiled_simulator(loadable: _Loadable) -> Simulator:
     """The process's simulator of a model (built on first use, then reused)."""
-    return Simulator(model_from_sbml(sbml, name=name), compiled=dict(compiled.states) if compiled else None)
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    """Where a worker says which run it is in: ``folder/<pid>`` holds ``chunk scenario row
-    start crc`` (positions in the chunk, wall-clock start, CRC-32 of the rest), rewritten in
-    place at each run (~3 us; creating a file per run cost ~0.2 ms) and removed when the chunk is
-    done. The local-processes backend reads it to stop a run that never ends, and to tell which
-    run a worker that died was in (no beat of its chunk: no run had started)."""
-
-    folder: str
-    chunk: int
-
-    @contextlib.contextmanager
-    def open(self) -> Iterator[Callable[[int, int], None]]:
-        """A function ``beat(scenario, row)`` to call as each run starts."""
-        path = os.path.join(self.folder, str(os.getpid()))
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-
-        def beat(scenario: int, row: int) -> None:
-            text = f"{self.chunk} {scenario} {row} {time.time()!r}"
-            os.pwrite(descriptor, f"{text} {zlib.crc32(text.encode())}".ljust(HEARTBEAT_BYTES).encode(), 0)
-
-        try:
-            yield beat
-        finally:
-            os.close(descriptor)
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(path)
-
-
-def read_heartbeat(path: str) -> tuple[int, int, int, float] | None:
-    """(chunk, scenario, row, start) from a heartbeat file, or None when it is empty or caught
-    half-written (its CRC does not match)."""
-    try:
-        with open(path, encoding="ascii") as handle:
-            *fields, crc = handle.read().split()
-        text = " ".join(fields)
-        if len(fields) != 4 or zlib.crc32(text.encode()) != int(crc):
-            return None
-        return int(fields[0]), int(fields[1]), int(fields[2]), float(fields[3])
-    except (OSError, ValueError):
-        return None
+    compiled = loadable.compiled
+    return Simulator(loadable.model, compiled=dict(compiled.states) if compiled else None)
 
 
 def serve(connection: Any, folder: str) -> None:
-    """The life of a local worker process (``backend="processes"``).
+    """The life of a local worker process (:class:`~mgsignal.ensemble.LocalWorkers`).
 
     It says ``("ready",)`` once started (so the parent can tell workers that die at start-up,
-    e.g. re-importing a script without the ``__main__`` guard) and is sent the pickled job. Then
-    it evaluates each task it is sent, ``(number, sample ids, rows, skip)``, with a heartbeat in
-    ``folder``, and answers ``("done", number, table)``, or ``("error", number, exception)`` for
-    an exception the chunk does not contain (also when the job cannot be unpickled here), until
-    it is sent None or its parent is gone. Ctrl-C is left to the parent, which stops its workers.
+    e.g. re-importing a script without the ``__main__`` guard). Then it is sent, for each
+    ensemble, ``("job", job)`` before its first task, and tasks ``("task", number, sample ids,
+    rows, skip)``; it evaluates each with a heartbeat in ``folder`` and answers ``("done", number,
+    table)``, or ``("error", number, exception)`` for an exception the chunk does not contain
+    (number None when a message cannot be unpickled here, e.g. a feature function this process
+    cannot import; it then ends), until it is sent None or its parent is gone. Compiled models
+    stay loaded from one ensemble to the next (:func:`compiled_simulator`). Ctrl-C is left to
+    the parent, which stops its workers.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection.send(("ready",))
-    try:
-        job = pickle.loads(connection.recv_bytes())
-    except (EOFError, OSError):
-        return
-    except Exception as error:  # noqa: BLE001 - e.g. a feature function this process cannot import
-        connection.send(("error", None, _sendable(error)))
-        return
+    job = None
     while True:
         try:
-            task = connection.recv()
+            message = connection.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        except Exception as error:  # noqa: BLE001 - e.g. a feature function this process cannot import
+            connection.send(("error", None, _sendable(error)))
             return
-        number, sample_ids, values, skip = task
+        if message is None:
+            return
+        if message[0] == "job":
+            job = message[1]
+            continue
+        _, number, sample_ids, values, skip = message
         try:
             table = evaluate_chunk(job, sample_ids, values, heartbeat=Heartbeat(folder, number), skip=skip)
         except Exception as error:  # noqa: BLE001 - sent to the parent, which raises it
@@ -193,43 +167,72 @@ def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, simulator: S
     simulator = simulator if simulator is not None else job_simulator(job)
     setter = simulator.rows(job.columns)
     simulator.set_tolerances(rtol=job.rtol, atol=job.atol)
-    columns = feature_columns(job.features)
-    records = []
+    plan = _Plan.of(job)
+    n_rows = len(sample_ids)
+    results = np.full((len(job.scenarios) * n_rows, len(plan.columns)), np.nan)
+    errors = [""] * len(results)
     for scenario_position, scenario in enumerate(job.scenarios):
-        for row_position, (sample_id, row) in enumerate(zip(sample_ids, values)):
-            record = {"scenario": scenario.name if scenario else "", "sample": sample_id}
+        for row_position in range(n_rows):
+            at = scenario_position * n_rows + row_position
             try:
                 if (scenario_position, row_position) in skip:
-                    raise SimulationError(skip[scenario_position, row_position], scenario=record["scenario"] or None)
+                    raise SimulationError(skip[scenario_position, row_position], scenario=_name(scenario))
                 if beat is not None:
                     beat(scenario_position, row_position)
-                record.update(_features(simulator, job, Row(setter, row), scenario))
-                record["error"] = ""
+                results[at] = plan.features(simulator, Row(setter, values[row_position]), scenario)
             except (MgSignalError, RuntimeError, ValueError) as error:
-                record.update({c: np.nan for c in columns})
-                record["error"] = f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
-            records.append(record)
-    return pd.DataFrame.from_records(records, columns=["scenario", "sample", *columns, "error"])
+                results[at] = np.nan
+                errors[at] = f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
+    table = {"scenario": np.repeat(np.array([_name(s) or "" for s in job.scenarios], dtype=object), n_rows),
+             "sample": np.tile(np.asarray(sample_ids), len(job.scenarios))}
+    table.update({column: results[:, k] for k, column in enumerate(plan.columns)})
+    table["error"] = np.array(errors, dtype=object)
+    return pd.DataFrame(table)
 
 
-def _features(simulator: Simulator, job: Job, row: Row, scenario: Scenario | None) -> dict[str, float]:
-    result: dict[str, float] = {}
-    outputs = job.outputs
-    timed = [f for f in job.features if isinstance(f, Feature) and f.kind != "steady_state"]
-    if timed:
-        data = simulator.time_course(scenario, job.times, outputs, row=row)
-        for feature in timed:
-            result[feature.name] = reduce(feature, job.times, data[:, outputs.index(feature.output)])
-    steady = [f for f in job.features if isinstance(f, Feature) and f.kind == "steady_state"]
-    if steady:
-        values = simulator.steady_state(scenario, [f.output for f in steady], row=row)
-        result.update({f.name: float(v) for f, v in zip(steady, values)})
-    for dose_response in (f for f in job.features if isinstance(f, DoseResponse)):
-        responses = []
-        for dose in dose_response.doses:
-            data = simulator.time_course(with_dose(scenario, dose_response.dose, dose), job.times,
-                                         [dose_response.response.output], row=row)
-            responses.append(reduce(dose_response.response, job.times, data[:, 0]))
-        ec50, top = half_maximal_dose(np.asarray(dose_response.doses), np.asarray(responses))
-        result.update(dict(zip(dose_response.columns, (ec50, top))))
-    return result
+def _name(scenario: Scenario | None) -> str | None:
+    return scenario.name if scenario else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What each run of a job computes, worked out once per chunk: the outputs of one time
+    course, which column of it each time-course feature reduces, the steady-state features and
+    the dose-responses, each with the positions of its result columns."""
+
+    job: Job
+    columns: tuple[str, ...]
+    outputs: tuple[str, ...]
+    timed: tuple[tuple[Feature, int, int], ...]  # feature, output column, result column
+    steady: tuple[Feature, ...]
+    steady_at: np.ndarray
+    doses: tuple[tuple[DoseResponse, int], ...]  # dose-response, first of its two result columns
+
+    @classmethod
+    def of(cls, job: Job) -> _Plan:
+        columns = tuple(feature_columns(job.features))
+        outputs = tuple(job.outputs)
+        timed = tuple((f, outputs.index(f.output), columns.index(f.name)) for f in job.features
+                      if isinstance(f, Feature) and f.kind != "steady_state")
+        steady = tuple(f for f in job.features if isinstance(f, Feature) and f.kind == "steady_state")
+        doses = tuple((f, columns.index(f.columns[0])) for f in job.features if isinstance(f, DoseResponse))
+        return cls(job, columns, outputs, timed, steady, np.array([columns.index(f.name) for f in steady], dtype=np.intp),
+                   doses)
+
+    def features(self, simulator: Simulator, row: Row, scenario: Scenario | None) -> np.ndarray:
+        """The result columns of one run."""
+        job, result = self.job, np.empty(len(self.columns))
+        if self.timed:
+            data = simulator.time_course(scenario, job.times, self.outputs, row=row)
+            for feature, output, column in self.timed:
+                result[column] = reduce(feature, job.times, data[:, output])
+        if self.steady:
+            result[self.steady_at] = simulator.steady_state(scenario, [f.output for f in self.steady], row=row)
+        for dose_response, column in self.doses:
+            responses = []
+            for dose in dose_response.doses:
+                data = simulator.time_course(with_dose(scenario, dose_response.dose, dose), job.times,
+                                             [dose_response.response.output], row=row)
+                responses.append(reduce(dose_response.response, job.times, data[:, 0]))
+            result[column:column + 2] = half_maximal_dose(np.asarray(dose_response.doses), np.asarray(responses))
+        return result

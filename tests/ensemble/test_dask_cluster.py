@@ -71,4 +71,4 @@ def test_run_timeout_is_enforced_on_the_cluster(composite, cluster):
                          backend=cluster, chunk_size=1, run_timeout=5, progress=False)
     assert time.perf_counter() - started < 120
     assert table.loc["chattering", "error"].startswith("SimulationError: run stopped after 5 s (run_timeout)")
-    assert table.loc["default", "error"] == "" and 0.2 < table.loc["default", "end_Mg_c"] < 0.8
+    assert table.loc["default", "error"] == "" and 0.2 < table.loc["default", "end_Mg_c"] < 2.0  # free Mg2+, mM

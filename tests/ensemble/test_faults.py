@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import mgsignal as mg
-from mgsignal.ensemble import Feature, backends, run_ensemble, sample_parameters
+from mgsignal.ensemble import Feature, pool, run_ensemble, sample_parameters
 
 from ..conftest import ROOT
 
@@ -148,7 +148,7 @@ def test_workers_killed_at_random_moments_lose_and_double_nothing(transport, sam
 def test_a_worker_killed_as_it_takes_a_chunk_costs_nothing(transport, samples, serial, tmp_path, monkeypatch):
     """Killed after it was handed a chunk and before its first heartbeat (the ensemble used to
     wait for that chunk forever), or while it starts: the chunk is run again, whole."""
-    hand_out, start = backends._LocalPool._hand_out, backends._LocalPool._start_workers
+    hand_out, start = pool.LocalWorkers._hand_out, pool.LocalWorkers._start_workers
     victims = {"taking": 0, "starting": 0}
 
     def kill_as_they_take(pool):
@@ -167,8 +167,8 @@ def test_a_worker_killed_as_it_takes_a_chunk_costs_nothing(transport, samples, s
                 worker.process.kill()
                 victims["starting"] += 1
 
-    monkeypatch.setattr(backends._LocalPool, "_hand_out", kill_as_they_take)
-    monkeypatch.setattr(backends._LocalPool, "_start_workers", kill_as_they_start)
+    monkeypatch.setattr(pool.LocalWorkers, "_hand_out", kill_as_they_take)
+    monkeypatch.setattr(pool.LocalWorkers, "_start_workers", kill_as_they_start)
     with deadline(HANG):
         table = run_ensemble(transport, samples, backend="processes", n_workers=2, checkpoint=tmp_path, **OPTIONS)
     assert victims == {"taking": 3, "starting": 3}
