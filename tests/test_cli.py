@@ -24,8 +24,39 @@ def test_every_command_has_help(cli):
         assert result.exit_code == 0 and "Usage:" in result.output, name
 
 
-def test_main_job_prints_the_steady_state_and_writes_table_and_figure(cli, tmp_path):
+def test_main_job_compares_the_clinical_scenarios_from_plasma_to_cells(cli, tmp_path):
+    """``mgsignal run``: normal, dietary deficiency, deficiency plus supplementation and a loop
+    diuretic, from the body to the cells; a readable table, its JSON form, a long CSV, a figure."""
+    from mgsignal.cli.commands import MAIN_JOB
     result = cli.invoke(main, ["run", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = {line.rsplit("  ", 1)[0].strip(): line.split() for line in result.stdout.splitlines()}
+    plasma = next(words for label, words in lines.items() if label.startswith("plasma total Mg (mg/dL)"))
+    normal, deficient, treated, diuretic = (float(v) for v in plasma[-4:])
+    assert normal == pytest.approx(0.85 * 2.4305, abs=0.01)  # the body model's reference adult, 0.85 mmol/L
+    assert 1.7 <= normal <= 2.4 and deficient < 1.7 < treated and diuretic < normal  # adult range 1.7-2.4 mg/dL
+    assert "Change from normal (%)" in result.stdout and "NMDA Ca2+ entry at rest (amol/s)" in result.stdout
+    assert result.stderr.strip().splitlines()[-1].startswith("wrote ")
+    table = pd.read_csv(tmp_path / "clinical_comparison.csv")
+    assert list(table.columns) == ["scenario", "time", "model", "output", "value", "unit"]
+    assert list(dict.fromkeys(table["scenario"])) == list(MAIN_JOB)
+    assert {"body", "mg_signalling", "neuron", "insulin"} <= set(table["model"])
+    assert (tmp_path / "clinical_comparison.png").stat().st_size > 50_000
+    import json
+    data = json.loads(cli.invoke(main, ["run", "--out", str(tmp_path), "--json"]).stdout)
+    assert data["scenarios"] == list(MAIN_JOB) and data["days"]["body_dietary_mg_deprivation"] == 22.0
+    glut4 = next(r["readout"] for r in data["readouts"] if r["output"] == "GLUT4_pm_frac")
+    calcium = next(r["readout"] for r in data["readouts"] if r["output"] == "Ca_influx_NMDA")
+    assert data["change_percent"]["body_dietary_mg_deprivation"][glut4] < 0
+    assert data["change_percent"]["body_dietary_mg_deprivation"][calcium] > 20
+    assert data["end"]["body_normal"][glut4] == pytest.approx(
+        table[(table["scenario"] == "body_normal") & (table["output"] == "GLUT4_pm_frac")]["value"].iloc[-1])
+    bad = cli.invoke(main, ["run", "--model", "neuron", "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "--scenario" in bad.stderr
+
+
+def test_run_with_a_scenario_prints_the_steady_state_and_the_time_course(cli, tmp_path):
+    result = cli.invoke(main, ["run", "--scenario", "hypomagnesaemia", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split() for line in result.output.splitlines()
             if line.startswith(("cytosol", "mitochondrial"))}

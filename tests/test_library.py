@@ -1,5 +1,6 @@
 """The scenario library: describe, compare (tidy table, end values, clinical units, figure) and
-``mgsignal scenario list | show | run | compare``."""
+``mgsignal scenario list | show | run | compare``. The cell layer of body scenarios is tested in
+tests/clinical/."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def body(shipped) -> mg.Model:
 
 @pytest.fixture(scope="module")
 def table(body) -> pd.DataFrame:
-    return compare(PAIR, n_points=31, model=body)
+    return compare(PAIR, n_points=31, model=body, cells=False)
 
 
 @pytest.fixture()
@@ -46,8 +47,8 @@ def test_describe_is_plain_data():
 
 
 def test_compare_gives_a_long_table_over_each_scenarios_duration(table):
-    assert list(table.columns) == ["scenario", "time", "output", "value", "unit"]
-    assert table.shape == (2 * 31 * 4, 5)
+    assert list(table.columns) == ["scenario", "time", "model", "output", "value", "unit"]
+    assert table.shape == (2 * 31 * 4, 6) and set(table["model"]) == {"body"}
     assert list(dict.fromkeys(table["scenario"])) == PAIR and list(dict.fromkeys(table["output"])) == OUTPUTS
     assert table.groupby("scenario")["time"].max().tolist() == [2678400.0, 2678400.0]
     units = dict(zip(table["output"], table["unit"]))
@@ -68,17 +69,35 @@ def test_end_values_are_those_of_simulate(table, body):
 
 def test_compare_outputs_can_be_chosen_and_are_checked(body):
     one = compare(["body_thiazide"], outputs=["body_Mg_total"], n_points=3, model=body)
-    assert one.shape == (3, 5) and set(one["unit"]) == {"mmol"}
+    assert one.shape == (3, 6) and set(one["unit"]) == {"mmol"}  # no cell output asked: no cell run
     with pytest.raises(UnknownIdError, match="did you mean 'FEMg'"):
         compare(["body_thiazide"], outputs=["FEMG"], n_points=3, model=body)
+    with pytest.raises(InvalidInputError, match="n_points"):
+        compare(["body_thiazide"], n_points=1, model=body)
+    with pytest.raises(InvalidInputError, match="step"):
+        compare(["body_thiazide"], step=-1.0, model=body)
 
 
-def test_compare_refuses_scenarios_of_different_models():
-    with pytest.raises(InvalidInputError, match="one model") as error:
-        compare(["body_thiazide", "hypomagnesaemia"], n_points=3)
-    assert "'body'" in str(error.value) and "'mg_transport'" in str(error.value)
+def test_compare_steps_sample_at_the_same_clock_times(body):
+    daily = compare(["body_thiazide"], outputs=["FEMg"], step=21600.0, model=body, cells=False)
+    times = daily["time"].to_numpy()
+    assert len(times) == 2678400 // 21600 + 1 and np.allclose(np.diff(times), 21600.0)
+
+
+def test_compare_takes_scenarios_of_different_models(shipped):
+    mixed = compare(["body_thiazide", "hypomagnesaemia"], n_points=3, cells=False, models=shipped)
+    assert mixed.attrs["model"] == "mixed"
+    models = mixed.groupby("scenario")["model"].unique()
+    assert list(models["body_thiazide"]) == ["body"] and list(models["hypomagnesaemia"]) == ["mg_transport"]
+    assert np.isnan(mixed.attrs["end"].loc["hypomagnesaemia", "FEMg"])
+    assert mixed.attrs["end"].loc["hypomagnesaemia", "Mg_tot_c"] > 10 and np.isnan(
+        mixed.attrs["end"].loc["body_thiazide", "Mg_tot_c"])
     with pytest.raises(InvalidInputError, match="named twice"):
         compare(["body_thiazide", "body_thiazide"], n_points=3)
+    with pytest.raises(InvalidInputError, match="none of the outputs"):
+        compare(["body_thiazide", "hypomagnesaemia"], outputs=["FEMg"], n_points=3, cells=False, models=shipped)
+    with pytest.raises(InvalidInputError, match="is for model 'mg_transport', not 'body'"):
+        compare(["body_thiazide", "hypomagnesaemia"], model=shipped["body"])
 
 
 def test_clinical_units():
@@ -110,7 +129,7 @@ def test_clinical_end_table_of_a_comparison(table):
 def test_the_figure_has_one_labelled_panel_per_output(table):
     figure = plot_comparison(table)
     try:
-        axes = [axis for axis in figure.axes if axis.get_ylabel()]
+        axes = [axis for axis in figure.axes if axis.get_ylabel() and axis.get_visible()]
         assert len(axes) == 4
         labels = [axis.get_ylabel().replace("\n", " ") for axis in axes]
         assert labels == ["plasma total Mg (mM)", "plasma ionized Mg²⁺ (mM)", "urinary Mg excretion (mmol/day)",
@@ -122,10 +141,20 @@ def test_the_figure_has_one_labelled_panel_per_output(table):
         plt.close(figure)
     figure = plot_comparison(clinical(table))
     try:  # mg/dL and mg/day panels added; mmol/L and % only rename mM and percent
-        assert len(figure.axes) == 7
-        assert "plasma total Mg (mg/dL)" in [axis.get_ylabel().replace("\n", " ") for axis in figure.axes]
+        shown = [axis for axis in figure.axes if axis.get_visible() and axis.get_ylabel()]
+        assert len(shown) == 7
+        assert "plasma total Mg (mg/dL)" in [axis.get_ylabel().replace("\n", " ") for axis in shown]
+        assert all(axis.get_xlabel() == "time (days)" for axis in shown[-2:])  # the bottom row
     finally:
         plt.close(figure)
+    figure = plot_comparison(clinical(table), panels=[("FEMg", "%"), ("plasma_Mg_total", "mg/dL")])
+    try:
+        assert [axis.get_ylabel().replace("\n", " ") for axis in figure.axes] == [
+            "fractional excretion of Mg (%)", "plasma total Mg (mg/dL)"]
+    finally:
+        plt.close(figure)
+    with pytest.raises(UnknownIdError):
+        plot_comparison(table, panels=[("FEMg", "%")])
 
 
 def test_cli_list_and_show(cli):
@@ -158,11 +187,11 @@ def test_cli_run_delegates_to_the_main_job(cli, tmp_path):
 def test_cli_compare(cli, tmp_path, table):
     csv, png = tmp_path / "compare.csv", tmp_path / "compare.png"
     result = cli.invoke(main, ["scenario", "compare", *PAIR, "--points", "31", "--csv", str(csv),
-                               "--plot", str(png), "--clinical"])
+                               "--plot", str(png), "--clinical", "--no-cells"])
     assert result.exit_code == 0, result.output
     assert "plasma_Mg_total (mg/dL)" in result.output and "urinary_Mg_excretion (mg/day)" in result.output
     written = pd.read_csv(csv)
-    assert list(written.columns) == ["scenario", "time", "output", "value", "unit"]
+    assert list(written.columns) == ["scenario", "time", "model", "output", "value", "unit"]
     assert len(written) == len(table) + 2 * 31 * 6 and png.stat().st_size > 10_000
     as_json = cli.invoke(main, ["scenario", "compare", *PAIR, "--points", "31", "--output", "FEMg", "--json"])
     assert as_json.exit_code == 0, as_json.output
@@ -170,7 +199,11 @@ def test_cli_compare(cli, tmp_path, table):
     assert data["outputs"] == ["FEMg"] and data["units"] == {"FEMg": "percent"}
     assert data["end"]["body_thiazide"]["FEMg"] == pytest.approx(table.attrs["end"].loc["body_thiazide", "FEMg"],
                                                                  abs=1e-12)
+    assert data["models"] == {"FEMg": "body"}
     unknown = cli.invoke(main, ["scenario", "compare", "body_thiazid", "body_loop_diuretic"])
     assert unknown.exit_code == 2 and "did you mean" in unknown.output
-    mixed = cli.invoke(main, ["scenario", "compare", "body_thiazide", "hypomagnesaemia"])
-    assert mixed.exit_code == 2 and "'body'" in mixed.output and "'mg_transport'" in mixed.output
+    mixed = cli.invoke(main, ["scenario", "compare", "body_thiazide", "hypomagnesaemia", "--no-cells", "--points", "3",
+                              "--json"])
+    assert mixed.exit_code == 0, mixed.output
+    ends = json.loads(mixed.stdout)["end"]
+    assert ends["hypomagnesaemia"]["FEMg"] is None and ends["body_thiazide"]["FEMg"] > 0

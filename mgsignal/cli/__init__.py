@@ -17,7 +17,7 @@ import click
 OK, PROBLEMS, INPUT_ERROR, RUN_FAILURE = 0, 1, 2, 3
 #: command name -> (module, attribute, one-line help); modules are imported on first use
 COMMANDS = {
-    "run": ("mgsignal.cli.commands", "run", "Main job: default steady state, then a scenario's time course."),
+    "run": ("mgsignal.cli.commands", "run", "Main job: normal, Mg deficiency, supplementation, loop diuretic, body to cells."),
     "simulate": ("mgsignal.cli.commands", "simulate_command", "Simulate a model and print the time course."),
     "steady-state": ("mgsignal.cli.commands", "steady_state_command", "Print the steady state of a model."),
     "scenarios": ("mgsignal.cli.commands", "scenarios", "List the built-in scenarios."),
@@ -27,6 +27,7 @@ COMMANDS = {
     "build": ("mgsignal.cli.commands", "build", "Regenerate (or check) the SBML of the shipped models."),
     "sensitivity": ("mgsignal.cli.sensitivity", "sensitivity", "Global or local sensitivity analysis."),
     "export": ("mgsignal.cli.export", "export", "Write scenarios for other tools (COMBINE/OMEX, PEtab)."),
+    "calibrate": ("mgsignal.cli.calibrate", "calibrate", "Fit parameters to published experiments (pyPESTO)."),
 }
 
 

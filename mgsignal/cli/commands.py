@@ -90,14 +90,70 @@ def _shown_outputs(model: Model, scenario: Scenario | None) -> list[str]:
     return list(model.readouts[:8]) or list(model.species[:8])
 
 
+#: the scenarios of the main job, the first being the reference of the percent changes
+MAIN_JOB = ("body_normal", "body_dietary_mg_deprivation", "body_deficiency_supplementation", "body_loop_diuretic")
+#: spacing of the main job's output times (s): 6 h, so daily doses are sampled at the same clock times
+MAIN_JOB_STEP = 6 * 3600.0
+
+
 @click.command()
-@click.option("--model", "model_name", default=None, help="Model name or file (default: the scenario's model, else mg_transport).")
-@click.option("--scenario", "scenario_name", default="hypomagnesaemia", show_default=True, help="Scenario name or .toml file.")
+@click.option("--scenario", "scenario_name", default=None,
+              help="Run this one scenario (name or .toml file) instead: its model's default steady state and its "
+                   "time course.")
+@click.option("--model", "model_name", default=None,
+              help="With --scenario: model name or file (default: the scenario's model, else mg_transport).")
 @click.option("--out", "out_dir", default="mgsignal-output", show_default=True, help="Folder for the CSV and the figure.")
 @JSON_OPTION
-def run(model_name: str | None, scenario_name: str, out_dir: str, as_json: bool) -> None:
-    """Main job: the model's default steady state, then a scenario's time course (table and figure)."""
+def run(model_name: str | None, scenario_name: str | None, out_dir: str, as_json: bool) -> None:
+    """Main job: normal, dietary Mg deficiency, deficiency plus supplementation and a loop diuretic,
+    from plasma Mg to the cells (end values and changes printed; long table and figure saved)."""
     folder = _writable_folder(out_dir)
+    if scenario_name is not None:
+        _run_scenario(model_name, scenario_name, folder, as_json)
+        return
+    if model_name is not None:
+        raise InvalidInputError("--model needs --scenario (the main job runs the body model and the cell models)")
+    from ..clinical.summary import relative_change, summary_table
+    from ..clinical.units import CELL_UNITS, CLINICAL_UNITS, in_units
+    from ..library import compare, plot_comparison
+
+    click.echo(f"running {len(MAIN_JOB)} scenarios: the body model, then the cells following plasma ionized Mg2+",
+               err=True)
+    table = compare(list(MAIN_JOB), step=MAIN_JOB_STEP)
+    shown = in_units(table, CLINICAL_UNITS + CELL_UNITS)
+    summary = summary_table(table)
+    change = relative_change(summary)
+    csv, png = folder / "clinical_comparison.csv", folder / "clinical_comparison.png"
+    shown.to_csv(csv, index=False)
+    figure = plot_comparison(shown, panels=summary.attrs["rows"], title="normal, Mg deficiency, supplementation, "
+                                                                       "loop diuretic: plasma to cells")
+    figure.savefig(png, dpi=110)
+    _close(figure)
+    if as_json:
+        labels = list(summary.index)
+        click.echo(json.dumps({
+            "scenarios": list(summary.columns), "days": summary.attrs["days"],
+            "readouts": [{"readout": label, "output": sid, "unit": unit}
+                         for label, (sid, unit) in zip(labels, summary.attrs["rows"])],
+            "end": {name: {label: float(v) for label, v in summary[name].items()} for name in summary.columns},
+            "change_percent": {"reference": change.attrs["reference"],
+                               **{name: {label: float(v) for label, v in change[name].items()}
+                                  for name in change.columns}},
+            "conversions": summary.attrs["conversions"], "files": [str(csv), str(png)]}, indent=1))
+    else:
+        short = {name: name.removeprefix("body_") for name in summary.columns}
+        days = ", ".join(f"{short[name]} {summary.attrs['days'][name]:g} d" for name in summary.columns)
+        click.echo("Whole body to cells: values at the end of each scenario "
+                   f"({days}); the cells' extracellular Mg2+ follows plasma ionized Mg2+\n")
+        click.echo(summary.rename(columns=short).to_string(float_format=lambda v: f"{v:.4g}"))
+        click.echo(f"\nChange from {short[change.attrs['reference']]} (%)\n")
+        click.echo(change.rename(columns=short).to_string(float_format=lambda v: f"{v:+.3g}"))
+        click.echo("\nScenarios: " + "; ".join(f"{name}: {load_scenario(name).description}" for name in MAIN_JOB))
+    click.echo(f"wrote {csv} and {png}", err=True)
+
+
+def _run_scenario(model_name: str | None, scenario_name: str, folder: Path, as_json: bool) -> None:
+    """One scenario: the model's default steady state, then the scenario's time course."""
     model, scenario = _model_and_scenario(model_name, scenario_name)
     shown = _shown_outputs(model, scenario)
     try:

@@ -19,7 +19,8 @@ def scenario() -> None:
     mgsignal scenario list --model body
     mgsignal scenario show body_thiazide
     mgsignal scenario run body_thiazide --out results
-    mgsignal scenario compare body_loop_diuretic body_thiazide --clinical --plot compare.png
+    mgsignal scenario compare body_normal body_loop_diuretic --clinical --plot compare.png
+    mgsignal scenario compare body_thiazide body_loop_diuretic --no-cells --output FEMg
     """
 
 
@@ -82,21 +83,30 @@ def run(ctx: click.Context, name: str, out_dir: str, as_json: bool) -> None:
 
 @scenario.command("compare")
 @click.argument("names", nargs=-1, required=True)
-@click.option("--output", "outputs", multiple=True, help="Id to compare (repeat); default: the scenarios' outputs.")
+@click.option("--output", "outputs", multiple=True,
+              help="Id to compare (repeat); default: the scenarios' outputs and, for body scenarios, the cells'.")
 @click.option("--points", type=click.IntRange(min=2), default=121, show_default=True,
               help="Output times per scenario, over its own duration.")
-@click.option("--csv", "csv_path", default=None, help="Write the long table (scenario, time, output, value, unit) here.")
+@click.option("--step", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Instead of --points: largest spacing of output times, in seconds (21600 = 6 h).")
+@click.option("--no-cells", "no_cells", is_flag=True,
+              help="Body scenarios without the cell layer (plasma and urine only; faster).")
+@click.option("--csv", "csv_path", default=None,
+              help="Write the long table (scenario, time, model, output, value, unit) here.")
 @click.option("--plot", "plot_path", default=None, help="Save a figure (one panel per output) here.")
 @click.option("--clinical", "in_clinical", is_flag=True,
               help="Also give clinical units (mmol/L and mg/dL, mg/day, FEMg %), in the table and the CSV.")
 @JSON_OPTION
-def compare_command(names: tuple[str, ...], outputs: tuple[str, ...], points: int, csv_path: str | None,
-                    plot_path: str | None, in_clinical: bool, as_json: bool) -> None:
-    """Compare scenarios NAMES (all of one model): end values printed, time courses to --csv and --plot."""
+def compare_command(names: tuple[str, ...], outputs: tuple[str, ...], points: int, step: float | None,
+                    no_cells: bool, csv_path: str | None, plot_path: str | None, in_clinical: bool,
+                    as_json: bool) -> None:
+    """Compare scenarios NAMES (of any models; body scenarios drive the cells): end values
+    printed, time courses to --csv and --plot."""
     from ..library import clinical, compare, plot_comparison
 
     csv, plot = _writable(csv_path), _writable(plot_path)
-    table = compare(list(names), outputs=list(outputs) or None, n_points=points)
+    click.echo(f"running {len(names)} scenario(s)", err=True)
+    table = compare(list(names), outputs=list(outputs) or None, n_points=points, step=step, cells=not no_cells)
     end = table.attrs["end"]
     shown = clinical(table) if in_clinical else table
     if csv:
@@ -107,8 +117,9 @@ def compare_command(names: tuple[str, ...], outputs: tuple[str, ...], points: in
         _close(figure)
     if as_json:
         result = {"model": table.attrs["model"], "scenarios": table.attrs["scenarios"],
-                  "outputs": table.attrs["outputs"], "units": table.attrs["units"],
-                  "end": {name: {sid: float(value) for sid, value in row.items()} for name, row in end.iterrows()},
+                  "outputs": table.attrs["outputs"], "units": table.attrs["units"], "models": table.attrs["models"],
+                  "end": {name: {sid: None if pd.isna(value) else float(value) for sid, value in row.items()}
+                          for name, row in end.iterrows()},
                   "files": [str(path) for path in (csv, plot) if path]}
         if in_clinical:
             result["clinical_end"] = _records(shown.attrs["end"])
@@ -116,20 +127,22 @@ def compare_command(names: tuple[str, ...], outputs: tuple[str, ...], points: in
         click.echo(json.dumps(result, indent=1))
     else:
         units = table.attrs["units"]
-        wide = end.copy()
-        wide.columns = [f"{sid} ({units[sid]})" if units[sid] else sid for sid in end.columns]
+        wide = end.T.copy()
+        wide.index = [f"{sid} ({units[sid]})" if units[sid] else sid for sid in end.columns]
+        wide.index.name = "output"
         click.echo(f"Model {table.attrs['model']}: values at the end of each scenario\n")
         click.echo(wide.to_string(float_format=lambda v: f"{v:.4g}"))
         if in_clinical:
             model_units = set(zip(table["output"], table["unit"]))
             columns = [c for c in shown.attrs["end"].columns if c not in model_units]
             if columns:
-                extra = shown.attrs["end"][columns]
-                extra.columns = [f"{sid} ({unit})" for sid, unit in columns]
+                extra = shown.attrs["end"][columns].T
+                extra.index = [f"{sid} ({unit})" for sid, unit in columns]
+                extra.index.name = "output"
                 click.echo("\nIn clinical units\n")
                 click.echo(extra.to_string(float_format=lambda v: f"{v:.4g}"))
             else:
-                click.echo("\nnote: none of these outputs has a clinical unit", err=True)
+                click.echo("note: none of these outputs has a clinical unit", err=True)
     written = [str(path) for path in (csv, plot) if path]
     if written:
         click.echo(f"wrote {' and '.join(written)}", err=True)
@@ -137,7 +150,7 @@ def compare_command(names: tuple[str, ...], outputs: tuple[str, ...], points: in
 
 def _records(end: pd.DataFrame) -> list[dict]:
     return [{"scenario": name, "output": sid, "unit": unit, "value": float(value)}
-            for name, row in end.iterrows() for (sid, unit), value in row.items()]
+            for name, row in end.iterrows() for (sid, unit), value in row.items() if not pd.isna(value)]
 
 
 def _changes(changes: dict[str, float]) -> str:

@@ -200,17 +200,20 @@ def control_coefficients(model: Model, scenario: Scenario | None = None, *,
 
 
 def _central_rows(model: Model, ids: list[str], step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(base values, steps, rows): rows are base, then base +- step for each id in turn."""
+    """(base values, steps, rows): rows are base, then base +- step for each id in turn. A
+    parameter at 0 that cannot be negative (a pool that is absent, e.g. no creatine in a generic
+    cell) gets a forward difference instead: rows at 0 and 2 step, the same formula."""
     if not 0 < step < 0.5:
         raise InvalidInputError(f"step must be a small positive fraction, got {step}")
     defaults = default_values(model, ids)
     base = np.array([defaults[sid] for sid in ids], dtype=float)
     deltas = np.where(base != 0, step * np.abs(base), step)
     rows = [base]
-    for j in range(len(ids)):
+    for j, sid in enumerate(ids):
+        forward = base[j] == 0 and sid in model.lower_bounds and model.lower_bounds[sid][0] >= 0
         for sign in (1.0, -1.0):
             row = base.copy()
-            row[j] += sign * deltas[j]
+            row[j] += (1.0 + sign) * deltas[j] if forward else sign * deltas[j]
             rows.append(row)
     return base, deltas, np.array(rows)
 

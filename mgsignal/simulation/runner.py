@@ -10,7 +10,11 @@ import platform
 import sys
 from typing import Any
 
+import libsbml
+import numpy as np
 import roadrunner
+
+from ..build.unify import NAMESPACE, species_scales
 
 #: the two kinds of compiled runner a model gets (see :func:`compile_runner`)
 KINDS = ("time_course", "steady")
@@ -27,17 +31,42 @@ def compile_runner(sbml: str, kind: str) -> Any:
 
     ``"time_course"`` runs without conserved-moiety analysis (CVODE can fail with it on models
     whose events or phases re-add a species); ``"steady"`` uses it, since the Newton solver needs
-    it, except for models with rate rules, where libroadrunner's moiety analysis returns
-    nonsense rates (~1e250) for the rate-rule variables (the neuron's membrane potential).
+    it where the model has conserved pools (see :func:`use_moiety_analysis`).
     """
     quiet_logging()
     runner = roadrunner.RoadRunner(sbml)
     if kind == "steady":
-        runner.conservedMoietyAnalysis = runner.model.getNumRateRules() == 0
+        use_moiety_analysis(runner)
         # the solver would redo its own moiety analysis at every solve (models with rate rules):
         # off, steady states take half the time and are identical (checked on every shipped model)
         runner.getSteadyStateSolver().setValue("auto_moiety_analysis", False)
     return runner
+
+
+def use_moiety_analysis(runner: Any) -> bool:
+    """Turn on conserved-moiety analysis where it is safe, and say whether it is on.
+
+    Newton's Jacobian is singular without it when the model has conserved pools (binding sites,
+    the adenine nucleotide pool); a model without them (full-rank stoichiometry) runs without it. libroadrunner's analysis corrupts the rate-rule variables of
+    some models (the neuron's gating states read ~1e-311 instead of 0, its membrane potential
+    once ~1e250), so on a model with rate rules it stays on only if every rate-rule derivative
+    at the initial state comes out bit-identical with and without it.
+    """
+    stoichiometry = np.asarray(runner.getFullStoichiometryMatrix(), dtype=float)
+    if stoichiometry.size == 0 or np.linalg.matrix_rank(stoichiometry) == stoichiometry.shape[0]:
+        return False  # no conserved pool: Newton does not need the analysis (and is spared its defects)
+    rate_rules = list(runner.getRateRuleIds())
+    before = _rate_rule_rates(runner, rate_rules)
+    runner.conservedMoietyAnalysis = True
+    if rate_rules and not np.array_equal(before, _rate_rule_rates(runner, rate_rules)):
+        runner.conservedMoietyAnalysis = False
+    return bool(runner.conservedMoietyAnalysis)
+
+
+def _rate_rule_rates(runner: Any, ids: list[str]) -> np.ndarray:
+    named = runner.getRatesOfChangeNamedArray()
+    columns = list(named.colnames)
+    return np.array([named[0][columns.index(f"{sid}'")] for sid in ids], dtype=float)
 
 
 def load_runner(state: bytes) -> Any:
@@ -54,12 +83,27 @@ def host_fingerprint() -> str:
 
 
 def set_tolerances(runner: Any, *, rtol: float, atol: float) -> None:
-    """Set CVODE's tolerances. Every state gets the same absolute tolerance as a vector: a scalar
+    """Set CVODE's tolerances. Every state gets its absolute tolerance as a vector: a scalar
     is rescaled by libroadrunner by each state's current value at every ``simulate`` call
     (libroadrunner issue 1349), so states near zero got tolerances near 1e-47 and CVODE failed
-    after abrupt changes (insulin steps)."""
+    after abrupt changes (insulin steps).
+
+    ``atol`` is in the unit of each state's module: a species a composite converted from its
+    module's unit (:func:`mgsignal.build.unify.species_scales`: insulin's ymol counted as 1e-9
+    fmol) gets ``atol`` times that scale, so the composite is integrated as accurately as its
+    modules (1e-12 fmol would be 1000 ymol, more than the insulin receptor's whole amount)."""
     runner.integrator.relative_tolerance = rtol
-    species = (len(runner.getIndependentFloatingSpeciesIds()) if runner.conservedMoietyAnalysis
-               else runner.model.getNumFloatingSpecies())
-    size = species + runner.model.getNumRateRules()
-    runner.integrator.setValue("absolute_tolerance", [float(atol)] * size)
+    ids = (runner.getIndependentFloatingSpeciesIds() if runner.conservedMoietyAnalysis
+           else runner.model.getFloatingSpeciesIds())
+    scales = state_scales(runner)
+    tolerances = [float(atol) * scales.get(sid, 1.0) for sid in ids] + [float(atol)] * runner.model.getNumRateRules()
+    runner.integrator.setValue("absolute_tolerance", tolerances)
+
+
+def state_scales(runner: Any) -> dict[str, float]:
+    """Species id -> amount of its module's unit in the model's, for species a composite build
+    converted (empty for every other model)."""
+    sbml = runner.getSBML()
+    if NAMESPACE not in sbml:
+        return {}
+    return species_scales(libsbml.readSBMLFromString(sbml).getModel())

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import roadrunner
 
 from ..errors import InvalidInputError, SimulationError, SteadyStateError
 from ..model import Model
@@ -123,8 +124,10 @@ class Simulator:
         if settle is None and self.model.events:
             settle = SETTLE_TIME  # Newton cannot handle events: pre-equilibrate by simulation
         if settle is not None:
-            # integrate over [-T, 0] so that time (and event state) runs on continuously into the run
-            self._integrate(runner, np.array([-settle, 0.0]), scenario)
+            # integrate over [0, T], then the run starts again at time 0 from that state (a run
+            # over [-T, 0] made CVODE warn "t + h = t": its first steps are too small for |t| ~ T)
+            self._integrate(runner, np.array([0.0, settle]), scenario)
+            runner.model.setTime(0.0)
             self._apply(runner, scenario.changes, initial=False)
             return runner
         steady = self._solved_steady_state(scenario.preequilibration, scenario, row)
@@ -236,7 +239,7 @@ class Simulator:
         times, which stops the integrator at every output time."""
         try:
             if grid.size == 2 or (grid.size > 2 and _evenly_spaced(grid)):
-                result = runner.simulate(float(grid[0]), float(grid[-1]), int(grid.size))
+                result = _simulate_evenly(runner, float(grid[0]), float(grid[-1]), int(grid.size))
             else:
                 result = runner.simulate(times=grid.tolist())
         except RuntimeError as error:
@@ -295,6 +298,15 @@ def _is_steady(runner: Any) -> bool:
         return False
     scale = np.maximum(np.abs(states), 1e-9)
     return bool(np.max(np.abs(rates) / scale, initial=0.0) < STEADY_STATE_TOLERANCE)
+
+
+def _simulate_evenly(runner: Any, start: float, end: float, points: int) -> Any:
+    """``runner.simulate(start, end, points)``, bit-identical, without libroadrunner's Python
+    wrapper around its C++ ``simulate`` (argument checks, integrator look-ups and settings: ~20 us
+    per call, 5 % of a transport-model run in an ensemble)."""
+    options = roadrunner.SimulateOptions()
+    options.start, options.duration, options.steps = start, end - start, points - 1
+    return runner._simulate(options)
 
 
 def _evenly_spaced(grid: np.ndarray) -> bool:

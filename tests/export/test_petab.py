@@ -13,7 +13,8 @@ from mgsignal.export import lint, read_petab, simulate_measurements, write_petab
 def test_export_lint_import_and_rerun(transport, tmp_path):
     scenarios = [mg.Scenario(name="low", preequilibration={}, changes={"Mg_e": 0.35}, duration=7200.0,
                              outputs=("Mg_c", "Mg_tot_c")),
-                 mg.Scenario(name="knockout", changes={"TRPM7": 0.0}, duration=7200.0, outputs=("Mg_c",))]
+                 mg.Scenario(name="knockout", preequilibration={}, changes={"TRPM7": 0.0}, duration=7200.0,
+                             outputs=("Mg_c",))]
     yaml = write_petab(transport, scenarios, tmp_path / "problem", estimate=["P_TRPM7", "Vmax_SLC41A1"])
     assert lint(yaml)
     model, read, measurements = read_petab(yaml)

@@ -1,0 +1,86 @@
+"""Every experiment, simulated at the model's values (the calibrated ones in
+models/mg_transport.ant), against its published numbers: reproduced when every measurement lies
+within 2 reported SDs. Training and held-out experiments are tested separately; those the model
+does not reproduce are strict xfails whose reason gives the numbers (model vs data +- SD)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mgsignal.calibration import CalibrationObjective, load_parameters, load_result
+from mgsignal.calibration.report import WITHIN
+from mgsignal.simulation import Simulator
+
+from .test_experiments import HELD_OUT, TRAIN
+
+#: experiment -> why it is not reproduced, with the numbers (observation scales as fitted)
+NOT_REPRODUCED = {
+    "dai1991_ctal": "16 h in 5 mM Mg2+: model 0.538 vs 0.48 +- 0.02 mM (z = +2.9); refill after 300 s in 5 mM: "
+                    "0.303 vs 0.347 +- 0.015 mM (z = -2.9): free Mg2+ creeps up in 5 mM medium and refills more "
+                    "slowly than reported (257 nM/s)",
+    "tashiro1997_na_dependence": "rise of free Mg2+ in 300 s: Na+ 0 mM 0.032 vs 0.048 +- 0.005 mM (z = -3.3), 15 mM "
+                                 "0.031 vs 0.043 (z = -2.4), 60 mM 0.019 vs 0.005 (z = +2.8): the model's Na+ "
+                                 "dependence is flatter than the reported Hill fit (n 3, K 30 mM)",
+    "almulla2006_depolarisation": "basal free Mg2+ 0.528 vs 0.75 +- 0.1 mM (z = -2.2): the dye scale is pulled to "
+                                  "0.59 to follow the fast recovery; at 0 mV the model recovers only ~1.2x faster "
+                                  "than at -70 mV (reported: more than 3x; the exchanger is electroneutral)",
+    "masuda2003_pi": "Pi 1.2 -> 5 mM: free Mg2+ 0.458 vs 0.407 +- 0.025 mM (z = +2.1); back at 1.2 mM: 0.465 vs "
+                     "0.60 +- 0.05 mM (z = -2.7): medium Pi barely moves cytosolic free Mg2+ in the model (MgPi "
+                     "Kd 13 mM, Pi exchange time constant ~50 min)",
+    "murphy1989_ischemia": "12.5 min of ischaemia: 1.23 vs 2.1 +- 0.4 mM (z = -2.2): free Mg2+ rises too little "
+                           "with ATP synthesis at 10 %",
+    "okazaki1987_hl60": "total Mg after 3 days Mg-deficient: 0.87 vs 0.61 +- 0.1 of day 0 (z = +2.6): the model "
+                        "keeps more Mg (it has no growth dilution, see SOURCE.md)",
+}
+
+
+@pytest.fixture(scope="module")
+def predictions(transport, experiments):
+    objective = CalibrationObjective(transport, list(experiments.values()), load_parameters(model=transport))
+    return objective.predict()
+
+
+def _cases(ids):
+    return [pytest.param(i, marks=pytest.mark.xfail(strict=True, reason=NOT_REPRODUCED[i])) if i in NOT_REPRODUCED
+            else i for i in sorted(ids)]
+
+
+def _assert_reproduced(predictions, experiment):
+    rows = predictions[predictions["experiment"] == experiment]
+    assert not rows.empty and (rows["error"] == "").all(), rows["error"].tolist()
+    outside = rows[rows["residual"].abs() > WITHIN]
+    assert outside.empty, "\n" + outside[["protocolId", "time", "measurement", "sd", "simulation",
+                                           "residual"]].to_string()
+
+
+@pytest.mark.parametrize("experiment", _cases(TRAIN))
+def test_training_experiment_is_reproduced_within_2_sd(predictions, experiment):
+    _assert_reproduced(predictions, experiment)
+
+
+@pytest.mark.parametrize("experiment", _cases(HELD_OUT))
+def test_held_out_experiment_is_predicted_within_2_sd(predictions, experiment):
+    _assert_reproduced(predictions, experiment)
+
+
+def test_the_model_carries_the_committed_calibration(transport, predictions):
+    """models/mg_transport.ant holds the committed result's values (to the 4 digits written
+    there), so the committed fit table is what the model gives."""
+    result = load_result("mg_transport")
+    table = load_parameters(model=transport)
+    assert [p.id for p in result.parameters] == [p.id for p in table]
+    model_values = Simulator(transport).initial_values([p.id for p in table])
+    for estimate in result.parameters:
+        assert model_values[estimate.id] == pytest.approx(estimate.after, rel=6e-4), estimate.id
+        assert estimate.ci_lower is None or estimate.ci_lower < estimate.after
+        assert estimate.ci_upper is None or estimate.after < estimate.ci_upper
+    fit = result.fit.set_index("experiment")
+    for experiment, rows in predictions.groupby("experiment"):
+        chi2 = float(np.sum(rows["residual"] ** 2))
+        assert chi2 == pytest.approx(fit.loc[experiment, "chi2_after"], rel=0.02, abs=0.02), experiment
+    assert set(result.train) == TRAIN and set(result.held_out) == HELD_OUT
+    best = min(s["fval"] for s in result.starts)
+    assert sum(math.isclose(s["fval"], best, rel_tol=1e-4) for s in result.starts) >= len(result.starts) // 2
