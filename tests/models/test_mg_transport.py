@@ -211,6 +211,56 @@ def test_atp_depletion_in_a_closed_cell_conserves_mg_phosphate_and_adenine(trans
     assert final["Mg_c"] == pytest.approx(expected, rel=1e-3)
 
 
+def test_mg_pi_exchange_vanishes_at_its_equilibrium_and_follows_medium_pi(transport):
+    """The perfused heart's Mg2+/Pi exchange (Masuda 2003), taken as electroneutral: zero where
+    Mg_c Pi_e = Mg_e Pi_c; Mg2+ leaves when medium Pi rises and enters when it falls. Off in
+    the generic cell."""
+    heart = {"MgPi_exchange": 1.0, "Mg_e": 1.2, "Pi_e": 1.2}
+
+    def flux(changes):
+        scenario = mg.Scenario(name="mgpi", changes={**heart, **changes})
+        return mg.simulate(transport, scenario, t_end=1e-9, n_points=2, outputs=["J_MgPi"])["J_MgPi"].iloc[0]
+
+    assert abs(flux({"Mg_c": 0.9, "Pi_c": 0.9})) < 1e-15  # 0.9 x 1.2 = 1.2 x 0.9
+    assert flux({"Mg_c": 0.9, "Pi_c": 0.9, "Pi_e": 5.0}) > 0 > flux({"Mg_c": 0.9, "Pi_c": 2.0})
+    assert mg.steady_state(transport, outputs=["J_MgPi"])["J_MgPi"] == 0.0
+
+
+def test_acidosis_lowers_the_mg_affinity_of_atp_adp_and_phosphate(transport, transport_state):
+    """H+ competes with Mg2+ (pKa 6.465, 6.329, 6.653 at I = 0.25 M; Alberty 2003): in a cell
+    without transport brought to pH 6.2 the apparent MgPi Kd is (1 + 10^0.453)/(1 + 10^-0.547)
+    = 3.04 times that at 7.2, and the Mg2+ released raises free Mg2+ (total Mg unchanged)."""
+    closed = {t: 0.0 for t in TRANSPORTERS}
+    table = mg.simulate(transport, mg.Scenario(name="acid", preequilibration={}, changes={**closed, "pH_set": 6.2}),
+                        t_end=7200, n_points=3, rtol=1e-10, atol=1e-14,
+                        outputs=["Mg_c", "Pi_c", "MgPi_c", "pH_c", "Mg_tot_c"])
+    final = table.iloc[-1]
+    assert final["pH_c"] == pytest.approx(6.2, abs=1e-6)  # relaxed at 0.25 /min (Garlick 1979)
+    factor = (1 + 10 ** (6.653 - 6.2)) / (1 + 10 ** (6.653 - 7.2))
+    assert final["Mg_c"] * final["Pi_c"] / final["MgPi_c"] == pytest.approx(transport_state["Kd_MgPi"] * factor,
+                                                                          rel=1e-4)
+    assert final["Mg_c"] > 1.1 * transport_state["Mg_c"]
+    assert final["Mg_tot_c"] == pytest.approx(table["Mg_tot_c"].iloc[0], rel=1e-8)
+
+
+def test_growth_dilutes_mg_and_keeps_the_other_pools(transport):
+    """A dividing cell (mu_growth = ln 2 / doubling time) loses Mg at mu without transport; ligands
+    and the adenine nucleotide pool are kept by biosynthesis."""
+    mu = 1e-5
+    closed = {t: 0.0 for t in TRANSPORTERS}
+    table = mg.simulate(transport, mg.Scenario(name="growth", preequilibration={},
+                                               changes={**closed, "mu_growth": mu}),
+                        t_end=36000, n_points=5, rtol=1e-11, atol=1e-15,
+                        outputs=["Mg_tot_c", "Mg_tot_m", "L_c", "MgL_c", "ATP_tot_c", "ADP_tot_c", "AMP_c"])
+    decay = math.exp(-mu * 36000)
+    assert table["Mg_tot_c"].iloc[-1] / table["Mg_tot_c"].iloc[0] == pytest.approx(decay, rel=1e-6)
+    assert table["Mg_tot_m"].iloc[-1] / table["Mg_tot_m"].iloc[0] == pytest.approx(decay, rel=1e-6)
+    ligand = table["L_c"] + table["MgL_c"]
+    adenine = table["ATP_tot_c"] + table["ADP_tot_c"] + table["AMP_c"]
+    for pool in (ligand, adenine):
+        assert np.max(np.abs(pool / pool.iloc[0] - 1)) < 1e-8
+
+
 def test_trpm6_expression_raises_cell_mg(transport, transport_state):
     epithelial = mg.steady_state(transport, mg.load_scenario("epithelial_trpm6"), outputs=["Mg_c", "J_TRPM6"])
     assert epithelial["J_TRPM6"] > 0
