@@ -56,15 +56,20 @@ def use_moiety_analysis(runner: Any) -> bool:
     once ~1e250), so on a model with rate rules it stays on only if every rate-rule derivative
     at the initial state comes out bit-identical with and without it.
     """
-    stoichiometry = np.asarray(runner.getFullStoichiometryMatrix(), dtype=float)
-    if stoichiometry.size == 0 or np.linalg.matrix_rank(stoichiometry) == stoichiometry.shape[0]:
-        return False  # no conserved pool: Newton does not need the analysis (and is spared its defects)
+    if not has_conserved_pools(runner):
+        return False  # Newton does not need the analysis (and is spared its defects)
     rate_rules = list(runner.getRateRuleIds())
     before = _rate_rule_rates(runner, rate_rules)
     runner.conservedMoietyAnalysis = True
     if rate_rules and not np.array_equal(before, _rate_rule_rates(runner, rate_rules)):
         runner.conservedMoietyAnalysis = False
     return bool(runner.conservedMoietyAnalysis)
+
+
+def has_conserved_pools(runner: Any) -> bool:
+    """True when the stoichiometry has fewer independent rows than species (conserved pools)."""
+    stoichiometry = np.asarray(runner.getFullStoichiometryMatrix(), dtype=float)
+    return bool(stoichiometry.size and np.linalg.matrix_rank(stoichiometry) < stoichiometry.shape[0])
 
 
 def _rate_rule_rates(runner: Any, ids: list[str]) -> np.ndarray:

@@ -12,6 +12,7 @@ other: running scenario A and then B gives exactly what B alone gives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,14 @@ from ..errors import InvalidInputError, SimulationError, SteadyStateError
 from ..model import Model
 from ..scenario import Scenario, check_scenario
 from .rows import Row, RowSetter
-from .runner import KINDS, compile_runner, event_targets, load_runner, set_tolerances
+from .runner import (
+    KINDS,
+    compile_runner,
+    event_targets,
+    has_conserved_pools,
+    load_runner,
+    set_tolerances,
+)
 
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-12
@@ -123,17 +131,17 @@ class Simulator:
             return self.course_kind(scenario, columns=row.setter.columns if row is not None else ())
         known = self._setter_kinds.get(id(row.setter))
         if known is None or known[0] is not row.setter:
-            known = self._setter_kinds[id(row.setter)] = (row.setter, self.course_kind(None, columns=row.setter.columns))
+            kind = self.course_kind(None, columns=row.setter.columns)
+            known = self._setter_kinds[id(row.setter)] = (row.setter, kind)
         return known[1]
 
     def _reducible_model(self) -> bool:
         """True when the model has conserved pools that the reduced runner integrates as such
         (see :func:`~mgsignal.simulation.runner.use_moiety_analysis`) and no event sets a species."""
+        # the pools first: a model without any never compiles a reduced runner
         if self._reducible is None:
-            plain = self._runner("time_course")
-            stoichiometry = np.asarray(plain.getFullStoichiometryMatrix(), dtype=float)
-            pools = stoichiometry.size > 0 and np.linalg.matrix_rank(stoichiometry) < stoichiometry.shape[0]
-            self._reducible = bool(pools and not event_targets(self.model.sbml) & set(self.model.species)
+            self._reducible = bool(has_conserved_pools(self._runner("time_course"))
+                                   and not self._event_targets & set(self.model.species)
                                    and self._runner("reduced").conservedMoietyAnalysis)
         return self._reducible
 
@@ -256,11 +264,16 @@ class Simulator:
         self._tolerate(kind, *((DEFAULT_RTOL, DEFAULT_ATOL) if kind == "steady" else self._course_tolerances))
         return runner
 
+    @functools.cached_property
+    def _event_targets(self) -> frozenset[str]:
+        """Ids the model's events assign (read from the SBML once)."""
+        return event_targets(self.model.sbml) if self.model.events else frozenset()
+
     def _event_parameters(self, kind: str, runner: Any) -> tuple[np.ndarray, np.ndarray] | None:
         """(indices, origin values) of the global parameters the model's events assign, read
         from the runner of ``kind`` once at its origin; None when an event assigns anything else."""
         if kind not in self._origins:
-            targets = event_targets(self.model.sbml) if self.model.events else frozenset()
+            targets = self._event_targets
             names = list(runner.model.getGlobalParameterIds())
             if targets - set(names):
                 self._origins[kind] = None
