@@ -32,11 +32,14 @@ def tolerances(runner: Any, *, rtol: float, atol: float) -> None:
 
 
 def tuned_loop(sbml: str, rows: np.ndarray, *, ids: list[str], t_end: float, n_points: int, rtol: float,
-               atol: float) -> dict:
+               atol: float, reduced: bool = False) -> dict:
     """One process, parameters by index arrays, selections set once; ``integrating`` is the time
-    spent inside ``simulate`` (the bare integration)."""
+    spent inside ``simulate`` (the bare integration). ``reduced``: with libroadrunner's
+    conserved-moiety analysis on (only independent species integrated), as the engine does for
+    runs that set no species after time 0."""
     import roadrunner
     runner = roadrunner.RoadRunner(sbml)
+    runner.conservedMoietyAnalysis = reduced
     tolerances(runner, rtol=rtol, atol=atol)
     runner.timeCourseSelections = ["time", "[Mg_c]"]
     names = list(runner.model.getGlobalParameterIds())

@@ -23,7 +23,7 @@ from ..scenario import Scenario, check_scenario
 from ..simulation import Simulator
 from .backends import map_chunks
 from .checkpoint import CheckpointStore
-from .features import DoseResponse, Feature, feature_columns
+from .features import DoseResponse, Feature, feature_columns, with_dose
 from .options import EnsembleOptions, resolve_options
 from .pool import LocalWorkers
 from .samples import check_bounds
@@ -160,10 +160,13 @@ def _job(model: Model, samples: pd.DataFrame, features: Sequence[Feature | DoseR
         raise InvalidInputError(f"need t_end > 0 and n_points >= 2, got {t_end}, {n_points}")
     steady = any(isinstance(f, Feature) and f.kind == "steady_state" for f in features) or any(
         s is not None and s.preequilibration is not None and s.preequilibration_time is None for s in scenarios)
+    runs = list(scenarios) + [with_dose(s, f.dose, f.doses[0]) for f in features if isinstance(f, DoseResponse)
+                              for s in scenarios]
+    kinds = [simulator.course_kind(s, columns=list(samples.columns)) for s in runs] + (["steady"] if steady else [])
     return Job(model=model, columns=tuple(samples.columns), scenarios=scenarios,
                features=tuple(features), times=np.linspace(0.0, float(t_end), n_points), rtol=options.rtol,
                atol=options.atol,
-               compiled=None if options.backend == "serial" else CompiledCode.of(simulator, steady=steady))
+               compiled=None if options.backend == "serial" else CompiledCode.of(simulator, kinds=kinds))
 
 
 def check_sample_values(samples: pd.DataFrame) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import pickle
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import ExceptionWithTraceback
 from typing import Any
@@ -39,9 +39,9 @@ class CompiledCode:
     states: tuple[tuple[str, bytes], ...]
 
     @classmethod
-    def of(cls, simulator: Simulator, *, steady: bool) -> CompiledCode:
-        """The time-course runner of a simulator's model, and its steady-state runner when ``steady``."""
-        kinds = ("time_course", "steady") if steady else ("time_course",)
+    def of(cls, simulator: Simulator, *, kinds: Sequence[str]) -> CompiledCode:
+        """The time-course runner of a simulator's model and its runners of ``kinds``."""
+        kinds = ("time_course",) + tuple(k for k in dict.fromkeys(kinds) if k != "time_course")
         return cls(host=host_fingerprint(), states=tuple((kind, simulator.saved_state(kind)) for kind in kinds))
 
 
@@ -166,6 +166,8 @@ def _evaluate(job: Job, sample_ids: np.ndarray, values: np.ndarray, simulator: S
               beat: Callable[[int, int], None] | None, skip: dict[tuple[int, int], str]) -> pd.DataFrame:
     simulator = simulator if simulator is not None else job_simulator(job)
     setter = simulator.rows(job.columns)
+    for scenario in job.scenarios:  # load the runners now, not inside a run that a heartbeat reports
+        simulator.course_kind(scenario, columns=job.columns)
     simulator.set_tolerances(rtol=job.rtol, atol=job.atol)
     plan = _Plan.of(job)
     n_rows = len(sample_ids)

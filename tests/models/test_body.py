@@ -55,8 +55,8 @@ def row(name: str, rid: str) -> pd.Series:
     return _table(name).loc[rid]
 
 
-def value(name: str, rid: str) -> float:
-    return float(row(name, rid)["value"])
+def value(name: str, rid: str, column: str = "value") -> float:
+    return float(row(name, rid)[column])
 
 
 def band(name: str, rid: str) -> tuple[float, float]:
@@ -145,6 +145,20 @@ def _mg_free_days_to_range(runs: Runs) -> float:
     return float(table.index[inside[0]] / DAY - 1) if inside.size else math.inf  # the diet starts on day 1
 
 
+def _mg_free_plasma_ratio(runs: Runs, diet_day: float) -> float:
+    """Plasma Mg / control on a given day of the Mg-free diet (the diet starts on day 1 of the run)."""
+    table = runs("body_mg_free_diet", 300 * DAY, DAY, outputs=(PLASMA,))
+    return at(table, PLASMA, (diet_day + 1) * DAY) / table[PLASMA].iloc[0]
+
+
+def _mg_free_urine_weeks_1_3(runs: Runs) -> float:
+    """Largest 24-h urinary Mg of the Mg-free diet from the day by which it is published to be below
+    1 mmol/d (IOM 1997: 'within 3 to 4 days') to the end of week 3 (diet day k is [k, k + 1) d of the run)."""
+    first = int(value("dietary_depletion", "iom_urine_depletion", "time"))
+    table = runs("body_mg_free_diet", 23 * DAY, HOUR, outputs=(URINE,))
+    return max(collected(table, day) for day in range(first, 22))
+
+
 def _aminoglycoside_ratio(column: str, pre: str, post: str) -> Comparison:
     def simulated(runs):
         table = runs("body_aminoglycoside", 15 * DAY, DAY)
@@ -176,6 +190,18 @@ def _mgso4(scenario: str) -> Callable[[Runs], pd.DataFrame]:
 ZUSPAN, ZUSPAN_2G, PRITCHARD = (_mgso4("body_mgso4_zuspan"), _mgso4("body_mgso4_zuspan_2g_per_h"),
                                 _mgso4("body_mgso4_pritchard"))
 TO2025 = _mgso4("body_mgso4_4_5g_load_1_5g_per_h")  # loading dose starts at 1 h
+
+
+#: L/d in 1 mL/min
+L_PER_DAY_PER_ML_PER_MIN = 1.44
+
+
+def _preeclampsia_gfr() -> float:
+    """The GFR (mL/min) the pre-eclampsia MgSO4 scenarios pre-equilibrate with; all four use the same."""
+    values = {mg.load_scenario(name).preequilibration.get("GFR") for name in
+              ("body_mgso4_zuspan", "body_mgso4_zuspan_2g_per_h", "body_mgso4_pritchard", "body_mgso4_4_5g_load_1_5g_per_h")}
+    assert len(values) == 1 and None not in values, values
+    return values.pop() / L_PER_DAY_PER_ML_PER_MIN
 
 
 def _mean_12_24(table: pd.DataFrame) -> float:
@@ -217,6 +243,9 @@ COMPARISONS = [
                lambda r: (r("body_mg_free_diet", 300 * DAY, DAY, outputs=(PLASMA,))[PLASMA].iloc[-1]
                           / r("body_mg_free_diet", 300 * DAY, DAY, outputs=(PLASMA,))[PLASMA].iloc[0]),
                lambda: band("dietary_depletion", "shils_nadir_ratio"), "dietary_depletion/shils_nadir_ratio"),
+    Comparison("mg_free_diet_urine", "body_mg_free_diet", "largest 24-h urinary Mg, diet days 4-21 (mmol/d)",
+               _mg_free_urine_weeks_1_3, lambda: band("dietary_depletion", "iom_urine_depletion"),
+               "dietary_depletion/iom_urine_depletion (< 1 mmol/d within 3-4 days)"),
     # diuretics, single dose (24-h urine, first day vs control day)
     Comparison("loop_diuretic_urine", "body_loop_diuretic", "24-h urinary Mg change (%)",
                lambda r: urine_change_percent(r, "body_loop_diuretic"),
@@ -261,6 +290,9 @@ COMPARISONS = [
                lambda r: at(ZUSPAN(r), PLASMA, 1.5 * HOUR) / at(ZUSPAN(r), PLASMA, 0),
                lambda: around(value("iv_mgso4", "okusanya_load"), ASSUMED_RELATIVE_BAND * value("iv_mgso4", "okusanya_load")),
                "iv_mgso4/okusanya_load ('doubling') +/- ASSUMED_RELATIVE_BAND"),
+    Comparison("preeclampsia_gfr", "body_mgso4_zuspan", "GFR of the pre-eclampsia MgSO4 scenarios (mL/min)",
+               lambda r: _preeclampsia_gfr(), lambda: band("iv_mgso4", "gfr_nonpregnant_women"),
+               "iv_mgso4/gfr_nonpregnant_women (SD); no pregnancy rise in pre-eclampsia: iv_mgso4/krutzen_gfr_preeclampsia"),
     Comparison("zuspan_24h", "body_mgso4_zuspan", "plasma Mg at 24 h on 1 g/h (mmol/L)",
                lambda r: at(ZUSPAN(r), PLASMA, 25 * HOUR), lambda: (0.0, float(row("iv_mgso4", "okusanya_1g")["spread_high"])),
                "iv_mgso4/okusanya_1g (< 2)"),
@@ -332,10 +364,27 @@ def test_egfr_antibody_slope_of_plasma_mg(runs):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "Apparent MgSO4 clearance (maintenance infusion / rise of plasma Mg at 24 h) is ~5.3 L/h, 6 % above the "
-    "4.28-5.00 L/h of Okusanya 2016 (the model has no pregnancy-specific renal handling; possible causes: "
-    "CaSR-driven fall of TAL reabsorption at 2 mmol/L too steep, or the scenario's non-pregnant GFR)."))
+    "Plasma Mg on a Mg-free diet does not stabilize: it enters 1/3 of control on day ~177 but keeps falling "
+    "(0.25 on day 230, 0.21 on day 266, 0.18 on day 300): the exchangeable bone pools are in linear equilibrium "
+    "with plasma ionized Mg and are drained by an endogenous faecal loss that stays ~0.5 mmol/d down to low plasma "
+    "Mg (urine is already < 0.1 mmol/d). A smooth loss-reducing or Mg-releasing mechanism that holds the plateau "
+    "also delays the entry past the 'several months' bound (ASSUMED_SEVERAL_MONTHS); no human data on faecal Mg or "
+    "on bone release during depletion were found to choose one."))
+def test_mg_free_diet_plasma_stabilizes(runs):
+    """Shils 1964: on a Mg-free diet plasma Mg fell over several months to 1/3-1/4 of control 'and then
+    stabilized'. Strict reading: still in that range at 38 weeks, the longest depletion study of the paper."""
+    low, high = band("dietary_depletion", "shils1964_stabilized")
+    ratio = _mg_free_plasma_ratio(runs, value("dietary_depletion", "shils1964_stabilized", "time"))
+    assert low <= ratio <= high, f"plasma Mg / control at 38 weeks = {ratio:.3f}, outside [{low}, {high}]"
+
+
 def test_mgso4_apparent_clearance(runs):
+    """Maintenance infusion / rise of plasma Mg at 24 h lies in the population-PK clearances of Okusanya 2016.
+    Above the renal threshold the kidney excretes most of the extra filtered Mg (a tubular maximum:
+    reference_values/rude_tmmg, tm_gfr_lower_limit), so this clearance follows GFR x ultrafilterable fraction:
+    it needs the pre-eclamptic GFR of the scenario (no pregnancy rise, iv_mgso4/krutzen_gfr_preeclampsia:
+    that of non-pregnant women, iv_mgso4/gfr_nonpregnant_women, 104 mL/min), not the 125 mL/min young-adult
+    default, with which it was 5.3 L/h."""
     table = TO2025(runs)
     rise = at(table, PLASMA, 25 * HOUR) - at(table, PLASMA, 0)
     clearance = TO2025_MAINTENANCE_G_PER_H * MMOL_PER_G_MGSO4 / rise  # L/h
