@@ -6,7 +6,8 @@ instrument models of :mod:`mgsignal.assays` where the measurement was a dye rati
 or atomic absorption); :mod:`.objective` simulates every experiment with the package's
 simulator and returns residuals; :mod:`.estimate` hands them to pyPESTO (multi-start least
 squares, profile likelihoods); :mod:`.report` holds the result (fit quality per experiment,
-train and held-out; values with intervals; what the data fix); :mod:`.figures` draws them.
+train and held-out; values with intervals; what the data fix); :mod:`.model_file` writes the
+calibrated values and their source into the model's ``.ant`` file; :mod:`.figures` draws them.
 One call does it all::
 
     from mgsignal.calibration import calibrate, load_result
@@ -32,6 +33,7 @@ from .experiments import (
     load_experiments,
     read_experiment,
 )
+from .model_file import write_calibrated_values
 from .objective import PREEQUILIBRATION_TIME, CalibrationObjective
 from .parameters import EstimatedParameter, default_parameter_file, load_parameters
 from .report import CalibrationResult, ParameterEstimate, fit_quality, load_result, read_result
@@ -41,5 +43,5 @@ __all__ = [
     "ASSAYS", "PREEQUILIBRATION_TIME", "SPLITS", "CalibrationObjective", "CalibrationResult", "EstimatedParameter",
     "Experiment", "ExperimentFormatError", "Observable", "ObservationParameter", "ParameterEstimate",
     "available_experiments", "calibrate", "default_parameter_file", "experiments_folder", "fit_quality",
-    "load_experiments", "load_parameters", "load_result", "read_experiment", "read_result",
+    "load_experiments", "load_parameters", "load_result", "read_experiment", "read_result", "write_calibrated_values",
 ]

@@ -47,11 +47,15 @@ def _selection(text: str) -> str | list[str] | None:
               help="Worker processes for starts and profiles.")
 @click.option("--output", "output_dir", default="mgsignal-output/calibration", show_default=True,
               help="Folder for calibration.json, parameters.tsv and fit.tsv.")
+@click.option("--write-model", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Also write the calibrated values, with the calibration as their source, into this Antimony "
+                   "file (e.g. models/mg_transport.ant).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 def calibrate(model_name: str, experiments: str, held_out: str, experiments_folder: str | None,
               parameters: str | None, parameter_file: str | None, starts: int, seed: int, max_iterations: int,
-              profile: bool, processes: int, output_dir: str, quiet: bool, as_json: bool) -> None:
+              profile: bool, processes: int, output_dir: str, write_model: str | None, quiet: bool,
+              as_json: bool) -> None:
     """Fit a model's assumed parameters to published experiments (pyPESTO multi-start least
     squares) and report values, 95 % profile intervals, and the fit of every experiment,
     train and held-out, before and after. Needs pyPESTO: pip install 'mgsignal[calibration]'.
@@ -61,8 +65,11 @@ def calibrate(model_name: str, experiments: str, held_out: str, experiments_fold
       mgsignal calibrate --starts 20 --seed 1 --processes 2
       mgsignal calibrate --parameters K_act_SLC41A1,Vmax_SLC41A1 --starts 4 --no-profile
       mgsignal calibrate --experiments all --held-out none --json
+      mgsignal calibrate --starts 16 --seed 1 --max-iterations 100 --processes 2 --write-model models/mg_transport.ant
     """
     folder = _writable_folder(output_dir)
+    if write_model is not None and not write_model.endswith(".ant"):
+        raise InvalidInputError(f"--write-model {write_model}: calibrated values are written into an Antimony (.ant) file")
     train = _selection(experiments)
     if train is None:
         raise InvalidInputError("--experiments cannot be 'none': give a split or experiment ids")
@@ -79,6 +86,10 @@ def calibrate(model_name: str, experiments: str, held_out: str, experiments_fold
     parameters_table.to_csv(folder / "parameters.tsv", sep="\t")
     fit.to_csv(folder / "fit.tsv", sep="\t", index=False)
     written += [folder / "parameters.tsv", folder / "fit.tsv"]
+    if write_model is not None:
+        from ..calibration.model_file import write_calibrated_values
+        write_calibrated_values(result, write_model)
+        written.append(write_model)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=1))
     else:

@@ -374,16 +374,15 @@ class Simulator:
         driven to steady state: Newton first; if that fails or does not give a true steady state,
         integrate long from the starting state (not from Newton's last iterate), then polish
         with Newton."""
-        runner = self._reset("steady", row)
-        self._apply(runner, changes, initial=True)
-        start = np.asarray(runner.model.getFloatingSpeciesAmounts(), dtype=float)
-        rate_states = {sid: runner[sid] for sid in runner.getRateRuleIds()}
         reason = "the state still changes after the Newton solve"
         for attempt in range(2):
             if attempt:
-                runner.model.setFloatingSpeciesAmounts(np.arange(start.size, dtype=np.int32), start)
-                for sid, value in rate_states.items():
-                    runner[sid] = value
+                # a failed Newton solve leaves libroadrunner's absolute tolerances of the rate-rule
+                # states corrupted (216 and 28 instead of 1e-12, kept through resets): set them again
+                self._tolerances.pop("steady", None)
+            runner = self._reset("steady", row)  # the second attempt starts afresh, not from Newton's iterate
+            self._apply(runner, changes, initial=True)
+            if attempt:
                 try:
                     time = runner.model.getTime()
                     runner.simulate(time, time + STEADY_STATE_PRESIMULATION, 2)

@@ -146,14 +146,17 @@ def test_sedaghat_reproduces_biomd137_at_the_reference_mg(sedaghat, transport_at
     assert ours.loc[14 * MINUTE, "x1"] == pytest.approx(1e8) and ours.loc[16 * MINUTE, "x1"] == 0.0  # event at 15 min
 
 
-def _insulin(model, mg_e=None, **changes):
+def _insulin(model, mg_e=None, hours=None, **changes):
     basal = {"insulin": 0.0} | ({"Mg_e": mg_e} if mg_e is not None else {})
-    scenario = mg.Scenario(name="insulin_10nM", preequilibration=basal, changes={"insulin": 10.0, **changes})
+    settle = {} if hours is None else {"preequilibration_time": hours * 3600.0}
+    scenario = mg.Scenario(name="insulin_10nM", preequilibration=basal, changes={"insulin": 10.0, **changes},
+                           **settle)
     return mg.simulate(model, scenario, t_end=10 * MINUTE, n_points=21)
 
 
 def test_lower_extracellular_mg_lowers_the_insulin_response(adipocyte):
-    normal, low = _insulin(adipocyte), _insulin(adipocyte, mg_e=0.1)
+    # 16 h in Mg2+-free medium, as Dai & Quamme 1991 depleted cells (free Mg2+ about halved)
+    normal, low = _insulin(adipocyte), _insulin(adipocyte, mg_e=0.0, hours=16)
     assert low["Mg_c"].iloc[0] < 0.5 * normal["Mg_c"].iloc[0]
     assert low["measuredIRp"].max() < 0.9 * normal["measuredIRp"].max()
     assert (low["GLUT4m"].iloc[1:] < normal["GLUT4m"].iloc[1:]).all()

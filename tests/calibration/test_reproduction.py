@@ -18,22 +18,9 @@ from .test_experiments import HELD_OUT, TRAIN
 
 #: experiment -> why it is not reproduced, with the numbers (observation scales as fitted)
 NOT_REPRODUCED = {
-    "dai1991_ctal": "16 h in 5 mM Mg2+: model 0.538 vs 0.48 +- 0.02 mM (z = +2.9); refill after 300 s in 5 mM: "
-                    "0.308 vs 0.347 +- 0.015 mM (z = -2.6): free Mg2+ creeps up in 5 mM medium and refills more "
-                    "slowly than reported (257 nM/s)",
-    "tashiro1997_na_dependence": "rise of free Mg2+ in 300 s: Na+ 0 mM 0.032 vs 0.048 +- 0.005 mM (z = -3.2), 15 mM "
-                                 "0.031 vs 0.043 (z = -2.4), 60 mM 0.018 vs 0.005 (z = +2.6): the model's Na+ "
-                                 "dependence is flatter than the reported Hill fit (n 3, K 30 mM)",
-    "romani2011_resting_state": "free share of total Mg 0.0507 vs 0.03 +- 0.01 (z = +2.1): fitted jointly with the "
-                                "Pi experiment (masuda2003_pi, train since issue 12) the set point K_act_SLC41A1 rose "
-                                "1.13 -> 1.24 mM and resting free Mg2+ 0.880 -> 0.952 mM (total 18.78 mM)",
-    "almulla2006_depolarisation": "basal free Mg2+ 0.505 vs 0.75 +- 0.1 mM (z = -2.5): the dye scale is pulled to "
-                                  "0.52 to follow the fast recovery; at 0 mV the model recovers only ~1.2x faster "
-                                  "than at -70 mV (reported: more than 3x; the exchanger is electroneutral)",
-    "murphy1989_ischemia": "after 20 min reperfusion: 0.39 vs 1.5 +- 0.5 mM (z = -2.2), while 12.5 min of ischaemia "
-                           "(acidosis, Garlick 1979) gives 2.58 vs 2.1 +- 0.4 mM (z = +1.2): with k_MgPi as fitted "
-                           "to the Pi experiment the heart's Mg2+/Pi exchange loads Mg2+ while cytosolic Pi is high "
-                           "and extrudes it below basal when Pi falls on reperfusion",
+    "dai1991_ctal": "16 h in 5 mM Mg2+: model 0.533 vs 0.48 +- 0.02 mM (z = +2.6): free Mg2+ creeps up by ~8 % in "
+                    "5 mM medium (more influx through TRPM7; the slow down-regulation of uptake and the set point "
+                    "of SLC41A1 only limit the rise), where the cTAL cells keep it at or below basal",
 }
 
 

@@ -165,10 +165,14 @@ def test_slc41a1_efflux_stops_without_extracellular_sodium(transport):
 
     assert efflux(140.0).min() > 0.5 * efflux(140.0).max() > 0
     assert np.all(efflux(0.0) == 0.0)
-    # with Mg2+ outside, removing Na+ leaves no efflux either (the exchanger can only reverse)
-    reversed_ = mg.simulate(transport, mg.Scenario(name="na_free", preequilibration={}, changes={"Na_e": 0.0}),
-                            t_end=600, n_points=5, outputs=["J_SLC41A1"])["J_SLC41A1"]
-    assert np.all(reversed_ < 0)
+    # with Mg2+ outside, removing Na+ stops the exchanger in both directions: it is activated by
+    # extracellular Na+ (Hill 3, half-maximal at 30 mM; Tashiro & Konishi 1997), so it cannot reverse
+    na_free = mg.simulate(transport, mg.Scenario(name="na_free", preequilibration={}, changes={"Na_e": 0.0}),
+                          t_end=600, n_points=5, outputs=["J_SLC41A1"])["J_SLC41A1"]
+    assert np.all(na_free == 0.0)
+    low_na = mg.simulate(transport, mg.Scenario(name="na_15", preequilibration={}, changes={"Na_e": 15.0}),
+                         t_end=600, n_points=5, outputs=["J_SLC41A1"])["J_SLC41A1"]
+    assert 0 < low_na.iloc[0] < 0.25 * efflux(140.0).iloc[0]  # (15/30)^3 / (1 + (15/30)^3) = 11 % activation
 
 
 def test_atp_depletion_raises_cytosolic_free_mg_and_keeps_it_up(transport, transport_state):
@@ -277,5 +281,6 @@ def test_trpm7_knockout_lowers_cell_mg(transport, transport_state):
 def test_time_course_relaxes_to_the_steady_state_of_the_new_condition(transport):
     table = mg.simulate(transport, mg.load_scenario("hypomagnesaemia"), n_points=121, outputs=["Mg_c", "Mg_tot_c"])
     target = mg.steady_state(transport, mg.load_scenario("hypomagnesaemia"), outputs=["Mg_c", "Mg_tot_c"])
-    assert table["Mg_c"].iloc[-1] == pytest.approx(target["Mg_c"], rel=1e-6)
-    assert table["Mg_tot_c"].iloc[-1] == pytest.approx(target["Mg_tot_c"], rel=1e-6)
+    # the slow adaptation of uptake (time constant 1.5 h) leaves ~1e-6 of the way at the scenario's end
+    assert table["Mg_c"].iloc[-1] == pytest.approx(target["Mg_c"], rel=5e-6)
+    assert table["Mg_tot_c"].iloc[-1] == pytest.approx(target["Mg_tot_c"], rel=5e-6)
