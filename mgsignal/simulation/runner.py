@@ -6,6 +6,7 @@ package that touches libroadrunner.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from typing import Any
@@ -21,8 +22,11 @@ KINDS = ("time_course", "reduced", "steady")
 
 
 def quiet_logging() -> None:
-    """libroadrunner prints its (and CVODE's) warnings and errors to stdout, between a program's
-    results; every failure also raises, with its message, so its console log is switched off."""
+    """libroadrunner prints its warnings and errors to stdout, between a program's results; every
+    failure also raises, with its message, so its console log is switched off. SUNDIALS (CVODE)
+    logs on its own, warnings to stdout: they go to stderr, read from the environment when an
+    integrator is created, unless ``SUNLOGGER_WARNING_FILENAME`` already names a destination."""
+    os.environ.setdefault("SUNLOGGER_WARNING_FILENAME", "stderr")
     roadrunner.Logger.disableConsoleLogging()
 
 

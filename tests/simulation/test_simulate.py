@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
@@ -60,6 +63,16 @@ def test_physically_impossible_values_are_refused_with_id_and_bound(transport, t
     assert mg.simulate(transport, mg.Scenario(name="fine", changes={"V_pm": -90.0}), t_end=10).notna().all().all()
 
 
+def test_a_steady_state_fed_back_as_initial_values_is_accepted_despite_round_off(transport):
+    """A steady state carries solver round-off around 0 (PCr_c of a cell without creatine came out
+    at -1.7e-24 mM); feeding it back as initial values must work, a real negative must not."""
+    from mgsignal.model import ROUND_OFF
+    fine = mg.simulate(transport, mg.Scenario(name="round_off", changes={"PCr_c": -ROUND_OFF / 10}), t_end=10)
+    assert fine["PCr_c"].abs().max() < 1e-12
+    with pytest.raises(mg.InvalidInputError, match=r"PCr_c = -1e-09 is not physical"):
+        mg.simulate(transport, mg.Scenario(name="negative", changes={"PCr_c": -1e-9}), t_end=10)
+
+
 def test_a_scenario_given_as_a_name_is_refused_with_the_fix(transport):
     with pytest.raises(mg.InvalidInputError, match=r"mgsignal.load_scenario\('hypomagnesaemia'\)"):
         mg.simulate(transport, "hypomagnesaemia")
@@ -81,6 +94,28 @@ def test_no_steady_state_is_a_clear_error(tmp_path):
 def test_unknown_model_names_near_matches():
     with pytest.raises(mg.UnknownIdError, match="did you mean 'mg_transport'"):
         mg.load_model("mg_transprot")
+
+
+def test_solver_warnings_go_to_stderr_never_between_results_on_stdout(tmp_path):
+    """CVODE (SUNDIALS) writes its warnings to stdout by itself; a run that makes it warn (a
+    right-hand side that blows up at t = 1001 s) must leave stdout to the program's results."""
+    import subprocess
+    model = tmp_path / "blowup.ant"
+    model.write_text(
+        "model blowup\n  unit substance = 1e-15 mole\n  unit extent = 1e-15 mole\n"
+        "  unit volume = 1e-12 litre\n  unit time_unit = second\n  unit fmol_per_s = 1e-15 mole / second\n"
+        "  unit per_s2 = 1 / second^2\n  compartment c = 1 volume;  // test\n  species X in c = 0;  // test\n"
+        "  t0 = 1001 second;  // test\n  k = 1 fmol_per_s;  // test\n  k2 = 1 per_s2;  // test\n"
+        "  J: => X; k / (k2 * (t0 - time)^2)\nend\n")
+    script = ("import mgsignal as mg\n"
+              f"m = mg.load_model({str(model)!r})\n"
+              "try:\n    mg.simulate(m, mg.Scenario(name='blowup'), t_end=1002, n_points=3)\n"
+              "except mg.SimulationError:\n    pass\nprint('RESULT')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUNLOGGER")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "RESULT\n"
+    assert "[WARNING]" in done.stderr and "CVode" in done.stderr  # the warnings are kept, on stderr
 
 
 def test_models_load_after_tellurium_is_imported():
