@@ -23,6 +23,11 @@ from .errors import InvalidInputError, ModelBuildError, UnknownIdError
 __all__ = ["Model", "available_models", "load_model", "model_from_sbml"]
 
 
+#: Values this far below a non-strict lower bound are solver round-off, not unphysical input
+#: (a steady state gives -1.7e-24 mM for a species that is 0 at rest).
+ROUND_OFF = 1e-15
+
+
 @dataclass(frozen=True)
 class Model:
     """A model and what is known about it.
@@ -188,9 +193,6 @@ def model_from_sbml(sbml: str, *, name: str | None = None, source: Path | None =
 
 #: SBO terms of parameters that are not uncertain: stoichiometric coefficient, switch value
 FIXED_SBO_TERMS = ("SBO:0000481", "SBO:0000389")
-#: Values this far below a non-strict lower bound are solver round-off, not unphysical input
-#: (a steady state gives -1.7e-24 mM for a species that is 0 at rest).
-ROUND_OFF = 1e-15
 _FIXED_SOURCE = re.compile(r"Source:\s*(Constant|Switch)\b")
 
 
