@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from mgsignal.build import model_file
+from mgsignal.calibration import load_experiments
 from mgsignal.cli import main
 
 pytest.importorskip("pypesto")
@@ -32,7 +33,8 @@ def test_json_on_stdout_and_files_in_the_output_folder(tmp_path):
                                        "--output", str(folder), "--write-model", str(ant)])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    written = re.search(r"^  K_act_SLC41A1 = ([0-9.eE+-]+) mM;  // Calibrated: .* on the 10 training experiments",
+    n_train = len(load_experiments("train"))
+    written = re.search(rf"^  K_act_SLC41A1 = ([0-9.eE+-]+) mM;  // Calibrated: .* on the {n_train} training experiments",
                         ant.read_text(encoding="utf-8"), re.M)
     assert written and float(written.group(1)) == pytest.approx(data["parameters"][0]["after"], rel=5e-4)
     assert f"wrote {ant}" in result.stderr

@@ -27,7 +27,9 @@ INTEGRATION = saucerman2006.INTEGRATION
 AGREEMENT = 1e-3  # relative, against the published model
 DOSES = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]  # isoproterenol, uM
 PRE = 1e4  # s of pre-equilibration by simulation (the slowest basal mode, receptor phosphorylation, has 450 s)
-LOW_MG = {"Mg_c": 0.48, "MgATP_c": 3.78}  # mg_transport after 12 h in Mg2+-free medium
+#: mg_transport after 12 h in Mg2+-free medium, as the shipped low-Mg scenario states it
+LOW_MG = {k: mg.load_scenario("camp_isoproterenol_low_mg").preequilibration[k] for k in ("Mg_c", "MgATP_c")}
+LOW_FREE, LOW_MGATP = LOW_MG["Mg_c"], LOW_MG["MgATP_c"]
 COMPARED, PARAMETERS, SPECIES = saucerman2006.COMPARED, saucerman2006.PARAMETERS, saucerman2006.SPECIES
 #: values whose source is an explicit assumption (no published value)
 ASSUMED = {"cytosol", "tau_fsk", "tau_ibmx", "K_PKA_SLC41A1", "s_max_SLC41A1"}
@@ -122,10 +124,10 @@ def test_mg_law_is_one_at_the_reference_and_follows_its_formula(camp):
     low = mg.simulate(camp, mg.Scenario(name="low", changes=LOW_MG), t_end=10.0, n_points=2,
                       outputs=MG_FACTORS).iloc[0]
     mg_ref, mgatp_ref = _reference()
-    assert low["f_Mg_GsAC"] == pytest.approx(_saturation(0.48, 0.5) / _saturation(mg_ref, 0.5), rel=1e-12)
-    assert low["f_Mg_FskAC"] == pytest.approx(_saturation(0.48, 2.5) / _saturation(mg_ref, 2.5), rel=1e-12)
-    assert low["f_MgATP_AC"] == pytest.approx(_saturation(3.78, 0.1) / _saturation(mgatp_ref, 0.1), rel=1e-12)
-    assert low["f_MgATP_PKA"] == pytest.approx(_saturation(3.78, 0.01) / _saturation(mgatp_ref, 0.01), rel=1e-12)
+    assert low["f_Mg_GsAC"] == pytest.approx(_saturation(LOW_FREE, 0.5) / _saturation(mg_ref, 0.5), rel=1e-12)
+    assert low["f_Mg_FskAC"] == pytest.approx(_saturation(LOW_FREE, 2.5) / _saturation(mg_ref, 2.5), rel=1e-12)
+    assert low["f_MgATP_AC"] == pytest.approx(_saturation(LOW_MGATP, 0.1) / _saturation(mgatp_ref, 0.1), rel=1e-12)
+    assert low["f_MgATP_PKA"] == pytest.approx(_saturation(LOW_MGATP, 0.01) / _saturation(mgatp_ref, 0.01), rel=1e-12)
     assert 0 < low["f_Mg_FskAC"] < low["f_Mg_GsAC"] < 1.0 and 0.99 < low["f_MgATP_PKA"] < 1.0
 
 
@@ -140,11 +142,11 @@ def test_camp_synthesis_scales_with_the_mg_law(camp):
     saucerman = 2.5 * 0.01 * 5000 / (315 + 5000)  # BIOMD0000000165 rate law, uM/s
     assert ref["cAMP_synthesis_GsAC"] == pytest.approx(volume * saucerman, rel=1e-12)
     mg_ref, mgatp_ref = _reference()
-    substrate = _saturation(3.78, 0.1) / _saturation(mgatp_ref, 0.1)
+    substrate = _saturation(LOW_MGATP, 0.1) / _saturation(mgatp_ref, 0.1)
     assert low["cAMP_synthesis_GsAC"] / ref["cAMP_synthesis_GsAC"] == pytest.approx(
-        substrate * _saturation(0.48, 0.5) / _saturation(mg_ref, 0.5), rel=1e-12)
+        substrate * _saturation(LOW_FREE, 0.5) / _saturation(mg_ref, 0.5), rel=1e-12)
     assert low["cAMP_synthesis_FskAC"] / ref["cAMP_synthesis_FskAC"] == pytest.approx(
-        substrate * _saturation(0.48, 2.5) / _saturation(mg_ref, 2.5), rel=1e-12)
+        substrate * _saturation(LOW_FREE, 2.5) / _saturation(mg_ref, 2.5), rel=1e-12)
 
 
 def test_reference_mg_is_the_transport_models_steady_state(transport_state):

@@ -119,7 +119,9 @@ def test_cleared_reference_agrees_with_copasi_on_the_original_file(reference):
 
 def test_mg_law_is_one_at_the_reference_and_follows_its_formula(step, low_mg):
     assert (step[MG_FACTORS] == 1.0).all().all()
-    low = low_mg.iloc[0]  # free Mg2+ 0.48 mM, MgATP 3.78 mM
+    low = low_mg.iloc[0]
+    changes = mg.load_scenario("insulin_step_low_mg").changes
+    low_free, low_mgatp = changes["Mg_c"], changes["MgATP_c"]
 
     def saturation(x, k):
         return x / (k + x)
@@ -128,10 +130,10 @@ def test_mg_law_is_one_at_the_reference_and_follows_its_formula(step, low_mg):
     mg_ref, mgatp_ref = reference["Mg_ref"], reference["MgATP_ref"]
     for factor, constant in (("f_Mg_IRK", "K_Mg_IRK"), ("f_Mg_PI3K", "K_Mg_PI3K"), ("f_Mg_PDK1", "K_Mg_PDK1")):
         k = reference[constant]
-        assert low[factor] == pytest.approx(saturation(0.48, k) / saturation(mg_ref, k), rel=1e-12), factor
-    assert low["f_ATP_IRK"] == pytest.approx(saturation(3.78, 1.0) / saturation(mgatp_ref, 1.0), rel=1e-12)
-    assert low["f_ATP_IRK_act"] == pytest.approx(saturation(3.78, 0.2) / saturation(mgatp_ref, 0.2), rel=1e-12)
-    assert low["f_ATP_PI3K"] == pytest.approx(saturation(3.78, 0.05) / saturation(mgatp_ref, 0.05), rel=1e-12)
+        assert low[factor] == pytest.approx(saturation(low_free, k) / saturation(mg_ref, k), rel=1e-12), factor
+    assert low["f_ATP_IRK"] == pytest.approx(saturation(low_mgatp, 1.0) / saturation(mgatp_ref, 1.0), rel=1e-12)
+    assert low["f_ATP_IRK_act"] == pytest.approx(saturation(low_mgatp, 0.2) / saturation(mgatp_ref, 0.2), rel=1e-12)
+    assert low["f_ATP_PI3K"] == pytest.approx(saturation(low_mgatp, 0.05) / saturation(mgatp_ref, 0.05), rel=1e-12)
     assert (low_mg[MG_FACTORS] < 1.0).all().all()
 
 

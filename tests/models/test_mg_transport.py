@@ -48,11 +48,30 @@ def test_binding_balances_at_steady_state(transport, transport_state):
     assert s["Mg_c"] * s["Pi_c"] / s["MgPi_c"] == pytest.approx(s["Kd_MgPi"], rel=1e-7)
     binding = s["kon_Mg"] * (s["Mg_c"] * s["ATP_c"] - kd * s["MgATP_c"])
     use = s["k_ATP_use"] * s["MgATP_c"]
-    synthesis = s["v_ATP_syn"] * s["MgADP_c"] / (s["K_ADP_syn"] + s["ADP_c"] + s["MgADP_c"])
+    pi_factor = s["Pi_c"] / (s["K_Pi_syn"] + s["Pi_c"]) * (s["K_Pi_syn"] + s["Pi_ref_syn"]) / s["Pi_ref_syn"]
+    synthesis = s["v_ATP_syn"] * pi_factor * s["MgADP_c"] / (s["K_ADP_syn"] + s["ADP_c"] + s["MgADP_c"])
     adenylate_kinase = s["k_AK"] * (s["ADP_c"] * s["MgADP_c"] - s["MgATP_c"] * s["AMP_c"] / s["K_AK"])
     creatine_kinase = s["k_CK"] * (s["PCr_c"] * s["MgADP_c"] - s["Cr_c"] * s["MgATP_c"] / s["K_CK"])
     assert binding > 0.01 * use  # the displacement is real, not rounding
     assert binding == pytest.approx(use - synthesis - adenylate_kinase - creatine_kinase, rel=1e-6)
+
+
+def test_atp_synthesis_needs_pi_so_pi_never_goes_negative(transport):
+    """Synthesis turns ADP + Pi into ATP and is hyperbolic in free Pi (K_Pi_syn). When ATP use
+    slows (k_ATP_use 0.0625 /s, a case found by the property tests) synthesis converts the ADP
+    pool and uses up Pi faster than the medium resupplies it (here not at all: P_Pi = 0); it
+    slows as Pi runs low instead of driving Pi negative (it reached -0.72 mM within 10 s before
+    synthesis depended on Pi)."""
+    scenario = mg.Scenario(name="slower_use", changes={"P_Pi": 0.0},
+                           phases=(mg.Phase(start=30.0, changes={"k_ATP_use": 0.0625}),))
+    table = mg.simulate(transport, scenario, t_end=1800.0, n_points=181,
+                        outputs=["Pi_c", "MgPi_c", "ADP_c", "MgADP_c", "ATP_c", "MgATP_c", "AMP_c", "PCr_c"])
+    assert table["Pi_c"].min() > 0 and table["MgPi_c"].min() > 0
+    assert table["Pi_c"].iloc[-1] < 0.5 * table["Pi_c"].iloc[0]  # Pi was used up to make ATP
+    # phosphate in Pi, ADP (1 more than AMP), ATP (2 more) and PCr is conserved without exchange
+    phosphate = (table["Pi_c"] + table["MgPi_c"] + table["ADP_c"] + table["MgADP_c"]
+                 + 2 * (table["ATP_c"] + table["MgATP_c"]) + table["PCr_c"])
+    np.testing.assert_allclose(phosphate, phosphate.iloc[0], rtol=1e-6)
 
 
 def test_net_flux_across_each_membrane_is_zero_at_steady_state(transport_state):

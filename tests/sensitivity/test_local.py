@@ -47,7 +47,10 @@ def _steady_fd(model, pid, value, output, h=1e-3, fixed=None):
 #: what the transport model marks as fixed (its source says "Constant" or its SBO term is a
 #: stoichiometry): CODATA constants, the valence of Mg2+, ln 10, the reference temperature and
 #: definition of Q10, the exchangers' stoichiometries
-FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1", "n_Na_SLC41A3", "T_ref", "dT_Q10", "ln_10")
+#: physical constants, stoichiometries, definitions (conc_M, pH_ref, Pi_norm_MgPi, Pi_ref_syn) and switches
+#: that set an experiment's condition (mu_growth, MgPi_exchange)
+FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1", "n_Na_SLC41A3", "T_ref", "dT_Q10", "ln_10",
+                    "conc_M", "pH_ref", "Pi_norm_MgPi", "Pi_ref_syn", "mu_growth", "MgPi_exchange")
 
 
 def test_all_parameters_are_the_constant_parameters_but_physical_constants(transport):

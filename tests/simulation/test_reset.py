@@ -62,26 +62,23 @@ def test_a_run_after_a_scenario_or_other_columns_starts_from_the_origin(transpor
 
 def test_runs_after_events_fired_equal_fresh_runs_bit_for_bit(composite):
     """The composite's published receptor-synthesis events (``switch_width = 0``) assign a
-    parameter; the cheap reset sets it back. With the stored row at 0.35 mM outside Mg2+ they fire
-    (over 12 h, end point only: on a finer output grid this row's events chatter without end)."""
-    import json
-
-    from ..conftest import ROOT
-    stored = json.loads((ROOT / "tests" / "data" / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
-    ids = sorted(stored) + ["switch_width", "Mg_e"]
-    chattering = np.array([stored[p] for p in sorted(stored)] + [0.0, 0.35])
-    published = np.append(_defaults(composite, sorted(stored)), [0.0, 0.35])
-    times, outputs = np.array([0.0, 12 * 3600.0]), ["Mg_c", "pAkt_frac", "k5_events"]
+    parameter (``k5_events``, 0 at the origin, set to the synthesis rate above the threshold as
+    soon as the run starts); the cheap reset sets it back. Two rows that differ in outside Mg2+ and
+    in the insulin receptor's Mg2+ constant, run in turn, each equal a fresh simulator's run."""
+    ids = ["switch_width", "Mg_e", "K_Mg_IRK"]
+    k_mg_irk = _defaults(composite, ["K_Mg_IRK"])[0]
+    low, normal = np.array([0.0, 0.35, 1.3 * k_mg_irk]), np.array([0.0, 1.0, k_mg_irk])
+    times, outputs = np.linspace(0.0, 12 * 3600.0, 13), ["Mg_c", "pAkt_frac", "k5_events"]
     simulator = Simulator(composite)
     setter = simulator.rows(ids)
-    runs = [simulator.time_course(None, times, outputs, row=Row(setter, values))
-            for values in (chattering, published, chattering)]
+    runs = [simulator.time_course(None, times, outputs, row=Row(setter, values)) for values in (low, normal, low)]
 
     def fresh(values: np.ndarray) -> np.ndarray:
         new = Simulator(composite)
         return new.time_course(None, times, outputs, row=Row(new.rows(ids), values))
 
-    assert runs[0][-1, 2] != runs[0][0, 2]  # the events fired and changed the parameter
-    np.testing.assert_array_equal(runs[1], fresh(published))
+    assert runs[0][0, 2] == 0.0 < runs[0][-1, 2]  # the events fired and changed the parameter
+    assert not np.array_equal(runs[0][:, 0], runs[1][:, 0])  # the rows do differ
+    np.testing.assert_array_equal(runs[1], fresh(normal))
     np.testing.assert_array_equal(runs[2], runs[0])
-    np.testing.assert_array_equal(runs[0], fresh(chattering))
+    np.testing.assert_array_equal(runs[0], fresh(low))
