@@ -303,3 +303,14 @@ def test_time_course_relaxes_to_the_steady_state_of_the_new_condition(transport)
     # the slow adaptation of uptake (time constant 1.5 h) leaves ~1e-6 of the way at the scenario's end
     assert table["Mg_c"].iloc[-1] == pytest.approx(target["Mg_c"], rel=5e-6)
     assert table["Mg_tot_c"].iloc[-1] == pytest.approx(target["Mg_tot_c"], rel=5e-6)
+
+
+def test_the_low_mg_scenarios_of_the_signalling_modules_carry_this_models_deficient_state(transport):
+    """insulin_step_low_mg and camp_isoproterenol_low_mg say they hold this model's free Mg2+ and
+    MgATP after 12 h in Mg2+-free medium (to the 2 decimals they are written with)."""
+    deficient = mg.simulate(transport, mg.Scenario(name="mg_free", changes={"Mg_e": 0.0}), t_end=12 * 3600.0,
+                            n_points=2, outputs=["Mg_c", "MgATP_c"]).iloc[-1]
+    for values in (mg.load_scenario("insulin_step_low_mg").changes,
+                   mg.load_scenario("camp_isoproterenol_low_mg").preequilibration):
+        assert values["Mg_c"] == pytest.approx(deficient["Mg_c"], abs=0.005)
+        assert values["MgATP_c"] == pytest.approx(deficient["MgATP_c"], abs=0.005)
