@@ -5,8 +5,8 @@ control medium, then 24 h in the low-Mg2+ medium; its free Mg2+ and MgATP then s
 module, which gets 100 nM insulin for 30 min (Assumption: the abstracts do not give the dose;
 100 nM is the usual maximal dose in 3T3-L1 adipocytes and the original model's protocol).
 Oost et al. 2022 find the receptor and PIP3 normal but glucose uptake halved: the model's
-receptor and PI3K sites must be nearly saturated (K_Mg_IRK, K_Mg_PI3K <= 0.31 mM) and a site
-downstream of PIP3 (PDK1) near-linear (K_Mg_PDK1 >= 9 mM). Kandeel et al. 1996: 0.16 mM medium
+receptor and PI3K sites must be nearly saturated (K_Mg_IRK = K_Mg_PI3K ~0.15-0.34 mM) and a site
+downstream of PIP3 (PDK1) near-linear (K_Mg_PDK1 >= ~10 mM). Kandeel et al. 1996: 0.16 mM medium
 for 24 h leaves transport unchanged.
 """
 
@@ -70,14 +70,16 @@ def test_akt_activation_and_glucose_uptake_fall(oost):
 
 
 def test_the_data_reject_constants_outside_the_bounds(transport, insulin):
-    """Receptor and PI3K sites at 0.5 mM would lower PIP3 by more than the data allow; a PDK1
-    site at 1 mM would leave too much of the glucose uptake."""
+    """Receptor and PI3K sites at 0.5 mM would lower PIP3 by more than the data allow; at 0.1 mM,
+    or a PDK1 site at 1 mM, would leave too much of the glucose uptake."""
     _, pip3_spread = _measured("PIP3 mass")
     wide = _ratios(transport, insulin, "oost2022", {"K_Mg_IRK": 0.5, "K_Mg_PI3K": 0.5})
     assert wide["PIP3"] < 1 - pip3_spread
     value, spread = _measured("insulin-dependent glucose uptake")
     saturated = _ratios(transport, insulin, "oost2022", {"K_Mg_PDK1": 1.0})
     assert saturated["uptake"] > value + spread
+    tight = _ratios(transport, insulin, "oost2022", {"K_Mg_IRK": 0.1, "K_Mg_PI3K": 0.1})
+    assert tight["uptake"] > value + spread
 
 
 def test_a_mild_medium_deficiency_leaves_transport_unchanged(transport, insulin):

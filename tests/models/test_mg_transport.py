@@ -103,7 +103,7 @@ def test_total_mg_of_each_compartment_is_conserved_without_transport(transport):
 
 # ---------------------------------------------------------------- rate laws vs hand calculation
 
-def test_trpm7_flux_is_the_ghk_flux_times_the_mg_and_mgatp_inhibition(transport_state):
+def test_trpm7_flux_is_the_ghk_flux_times_the_mg_and_mgatp_inhibition_and_pore_saturation(transport_state):
     s = transport_state
     u = _reduced_potential(s["V_pm"])
     ghk = u * (s["Mg_e"] * math.exp(-u) - s["Mg_c"]) / (1 - math.exp(-u))
@@ -112,7 +112,9 @@ def test_trpm7_flux_is_the_ghk_flux_times_the_mg_and_mgatp_inhibition(transport_
     # at steady state the slow uptake factor sits at its target reg_max / (1 + (Mg_c / K_reg)^2)
     regulation = s["reg_max_uptake"] / (1 + (s["Mg_c"] / s["K_reg_uptake"]) ** 2)
     assert s["uptake_reg"] == pytest.approx(regulation, rel=1e-7)
-    assert s["J_TRPM7"] == pytest.approx(s["P_TRPM7"] * regulation * ghk * inhibition, rel=1e-6)
+    # permeation saturates with outside Mg2+ (one pore site), normalised to 1 at 1 mM outside
+    saturation = (s["K_perm_TRPM7"] + 1.0) / (s["K_perm_TRPM7"] + s["Mg_e"])
+    assert s["J_TRPM7"] == pytest.approx(s["P_TRPM7"] * regulation * ghk * inhibition * saturation, rel=1e-6)
 
 
 @pytest.mark.parametrize("reaction", ["J_TRPM7", "J_MagT1", "J_SLC41A1"])

@@ -206,7 +206,9 @@ def test_several_scenarios_are_analysed_separately(transport):
                     backend="serial", progress=False, n_points=3)
     assert result.outputs == ["hypomagnesaemia:end_Mg_c", "trpm7_knockout:end_Mg_c"]
     knockout = result.indices.loc["trpm7_knockout:end_Mg_c", "mu_star"]
-    assert knockout["P_TRPM7"] < 1e-6 < knockout["Vmax_SLC41A1"]  # no channel, no role for its permeability
+    # no channel, no role for its permeability: what is left is the fading memory of the state
+    # before the knockout (TRPM7 carries most of the entry, the cell is still relaxing at 12 h)
+    assert knockout["P_TRPM7"] < 1e-3 * knockout["Vmax_SLC41A1"]
 
 
 def test_global_figures(transport_sobol):

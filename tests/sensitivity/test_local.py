@@ -47,10 +47,10 @@ def _steady_fd(model, pid, value, output, h=1e-3, fixed=None):
 #: what the transport model marks as fixed (its source says "Constant" or its SBO term is a
 #: stoichiometry): CODATA constants, the valence of Mg2+, ln 10, the reference temperature and
 #: definition of Q10, the exchangers' stoichiometries
-#: physical constants, stoichiometries, definitions (conc_M, pH_ref, Pi_norm_MgPi, Pi_ref_syn) and switches
+#: physical constants, stoichiometries, definitions (conc_M, pH_ref, Pi_norm_MgPi, Pi_ref_syn, Mg_ref_TRPM7) and switches
 #: that set an experiment's condition (mu_growth, MgPi_exchange)
 FIXED_PARAMETERS = ("faraday", "R_gas", "z_Mg", "n_Na_SLC41A1", "n_Na_SLC41A3", "T_ref", "dT_Q10", "ln_10",
-                    "conc_M", "pH_ref", "Pi_norm_MgPi", "Pi_ref_syn", "mu_growth", "MgPi_exchange")
+                    "conc_M", "pH_ref", "Pi_norm_MgPi", "Pi_ref_syn", "Mg_ref_TRPM7", "mu_growth", "MgPi_exchange")
 
 
 def test_all_parameters_are_the_constant_parameters_but_physical_constants(transport):
@@ -123,8 +123,9 @@ def test_time_course_starts_at_the_steady_state_sensitivities(transport):
     course = time_course_sensitivities(transport, scenario, parameters=params, outputs=["Mg_c"], n_points=3)
     steady = steady_state_sensitivities(transport, parameters=params, outputs=["Mg_c"])
     np.testing.assert_allclose(course.loc[("Mg_c", 0.0)].to_numpy(), steady.loc["Mg_c"].to_numpy(), rtol=1e-4)
-    # after the knockout the channel's permeability no longer matters
-    assert abs(course.loc[("Mg_c", 43200.0), "P_TRPM7"]) < 1e-6
+    # after the knockout the channel's permeability no longer matters: what is left at 12 h is the
+    # fading memory of the state before it (TRPM7 carries most of the entry; the cell still relaxes)
+    assert abs(course.loc[("Mg_c", 43200.0), "P_TRPM7"]) < 1e-3 * abs(course.loc[("Mg_c", 0.0), "P_TRPM7"])
 
 
 @pytest.fixture(scope="module")
