@@ -38,9 +38,7 @@ def write_calibrated_values(result: CalibrationResult, path: str | Path) -> list
         InvalidInputError: the file is not Antimony, or lacks a line for an estimated parameter
             (nothing is written then).
     """
-    path = Path(path)
-    if path.suffix != ".ant":
-        raise InvalidInputError(f"{path}: calibrated values are written into an Antimony (.ant) file")
+    path = antimony_file(path)
     text = path.read_text(encoding="utf-8")
     for estimate in result.parameters:
         line = re.compile(rf"^(\s*){re.escape(estimate.id)} = [-+0-9.eE]+ (\w+);\s*//\s*(.*)$", re.M)
@@ -55,6 +53,19 @@ def write_calibrated_values(result: CalibrationResult, path: str | Path) -> list
         text = text[:match.start()] + new + text[match.end():]
     path.write_text(text, encoding="utf-8")
     return [estimate.id for estimate in result.parameters]
+
+
+def antimony_file(path: str | Path) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it names an Antimony (``.ant``) file, the only kind
+    calibrated values are written into.
+
+    Raises:
+        InvalidInputError: another kind of file.
+    """
+    path = Path(path)
+    if path.suffix != ".ant":
+        raise InvalidInputError(f"{path}: calibrated values are written into an Antimony (.ant) file")
+    return path
 
 
 def _source(result: CalibrationResult, estimate: ParameterEstimate, unit: str) -> str:

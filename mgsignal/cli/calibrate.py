@@ -68,8 +68,9 @@ def calibrate(model_name: str, experiments: str, held_out: str, experiments_fold
       mgsignal calibrate --starts 16 --seed 1 --max-iterations 100 --processes 2 --write-model models/mg_transport.ant
     """
     folder = _writable_folder(output_dir)
-    if write_model is not None and not write_model.endswith(".ant"):
-        raise InvalidInputError(f"--write-model {write_model}: calibrated values are written into an Antimony (.ant) file")
+    if write_model is not None:  # checked before the calibration runs, not after
+        from ..calibration.model_file import antimony_file
+        antimony_file(write_model)
     train = _selection(experiments)
     if train is None:
         raise InvalidInputError("--experiments cannot be 'none': give a split or experiment ids")

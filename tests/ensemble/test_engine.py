@@ -125,6 +125,12 @@ def test_workers_load_compiled_code_on_its_host_and_compile_elsewhere(transport,
     worker.compiled_simulator.cache_clear()
 
 
+def _chattering_scenarios() -> list[mg.Scenario]:
+    """12 h at 0.35 and 0.25 mM outside Mg2+ from the model's own state (the reduced runner), where
+    the stored row's published receptor-synthesis events fire without end (tests/data/SOURCES.md)."""
+    return [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.25)]
+
+
 def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
     """A sample found by a Sobol' design over the composite model: its insulin-receptor
     synthesis events fire without end (tests/data/SOURCES.md), and libroadrunner cannot be
@@ -135,8 +141,7 @@ def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
     defaults = default_values(composite, list(row))
     samples = pd.DataFrame([defaults, row, {**defaults, "Vmax_MagT1": 1.1 * defaults["Vmax_MagT1"]}],
                            index=pd.Index(["default", "chattering", "more MagT1"], name="sample"))
-    # from the model's own state, on the reduced runner: the row's events fire without end there
-    scenarios = [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.25)]
+    scenarios = _chattering_scenarios()
     options = dict(features=[Feature("Mg_c", "end")], progress=False, n_points=2, scenarios=scenarios)
     table = run_ensemble(composite, samples, backend="processes", n_workers=2, chunk_size=3, run_timeout=3, **options)
     stopped = table.xs("chattering", level="sample")
@@ -362,8 +367,7 @@ def test_the_stored_chattering_row_finishes_quickly_with_the_smooth_switch(compo
     import time
     row = json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
     samples = pd.DataFrame([row], index=pd.Index(["chattering"], name="sample"))
-    # from the model's own state, where the published events fire without end
-    scenarios = [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.25)]
+    scenarios = _chattering_scenarios()
     started = time.perf_counter()
     table = run_ensemble(composite, samples, features=[Feature("Mg_c", "end")], scenarios=scenarios, n_points=2,
                          backend="serial", progress=False)
