@@ -12,6 +12,8 @@ from mgsignal.build import model_file
 from mgsignal.calibration import load_experiments
 from mgsignal.cli import main
 
+from .test_experiments import HELD_OUT
+
 pytest.importorskip("pypesto")
 
 
@@ -39,7 +41,7 @@ def test_json_on_stdout_and_files_in_the_output_folder(tmp_path):
     assert written and float(written.group(1)) == pytest.approx(data["parameters"][0]["after"], rel=5e-4)
     assert f"wrote {ant}" in result.stderr
     assert data["settings"]["seed"] == 0 and data["settings"]["parameters"] == ["K_act_SLC41A1"]
-    assert set(data["held_out"]) == {"almulla2006_depolarisation", "gasser2005_papillary", "okazaki1987_hl60"}
+    assert set(data["held_out"]) == HELD_OUT
     assert {row["split"] for row in data["fit"]} == {"train", "held-out"}
     assert sorted(p.name for p in folder.iterdir()) == ["calibration.json", "fit.tsv", "parameters.tsv"]
     assert "wrote" in result.stderr and "%|" not in result.stderr  # --quiet: no progress bar

@@ -18,10 +18,12 @@ from .test_experiments import HELD_OUT, TRAIN
 
 #: experiment -> why it is not reproduced, with the numbers (observation scales as fitted)
 NOT_REPRODUCED = {
-    "dai1991_ctal": "16 h in 5 mM Mg2+: model 0.536 vs 0.48 +- 0.02 mM (z = +2.8), and basal 0.474 vs 0.52 +- 0.02 "
-                    "(z = -2.3, dye scale as fitted): free Mg2+ creeps up by ~13 % in 5 mM medium (more influx "
+    "dai1991_ctal": "16 h in 5 mM Mg2+: model 0.534 vs 0.48 +- 0.02 mM (z = +2.7), and basal 0.475 vs 0.52 +- 0.02 "
+                    "(z = -2.2, dye scale as fitted): free Mg2+ creeps up by ~12 % in 5 mM medium (more influx "
                     "through TRPM7; the slow down-regulation of uptake and the set point of SLC41A1 only limit the "
-                    "rise), where the cTAL cells keep it at or below basal",
+                    "rise), where the cTAL cells keep it at or below basal. Steeper adaptation and stronger pore "
+                    "saturation leave it outside 2 SD; integral (set-point) control of uptake fits it and breaks "
+                    "tashiro1997_na_dependence (docs/calibration.md)",
 }
 
 

@@ -8,6 +8,7 @@ import sys
 import zipfile
 
 from ..conftest import ROOT
+from .test_experiments import HELD_OUT, TRAIN
 
 PACKAGE = ROOT / "mgsignal" / "calibration"
 
@@ -31,4 +32,5 @@ def test_the_wheel_carries_the_calibration_data(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False,
                          env={"PYTHONPATH": site, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert run.returncode == 0, run.stderr
-    assert "RESULT 14 14 14" in run.stdout  # experiments, estimated parameters, fitted values
+    # experiments, estimated parameters, fitted values
+    assert f"RESULT {len(TRAIN | HELD_OUT)} 14 14" in run.stdout

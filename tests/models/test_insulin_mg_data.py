@@ -5,8 +5,8 @@ control medium, then 24 h in the low-Mg2+ medium; its free Mg2+ and MgATP then s
 module, which gets 100 nM insulin for 30 min (Assumption: the abstracts do not give the dose;
 100 nM is the usual maximal dose in 3T3-L1 adipocytes and the original model's protocol).
 Oost et al. 2022 find the receptor and PIP3 normal but glucose uptake halved: the model's
-receptor and PI3K sites must be nearly saturated (K_Mg_IRK = K_Mg_PI3K ~0.15-0.34 mM) and a site
-downstream of PIP3 (PDK1) near-linear (K_Mg_PDK1 >= ~10 mM). Kandeel et al. 1996: 0.16 mM medium
+receptor and PI3K sites must be nearly saturated (K_Mg_IRK = K_Mg_PI3K ~0.13-0.32 mM) and a site
+downstream of PIP3 (PDK1) near-linear (K_Mg_PDK1 >= ~3.5 mM). Kandeel et al. 1996: 0.16 mM medium
 for 24 h leaves transport unchanged.
 """
 
