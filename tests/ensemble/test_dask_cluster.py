@@ -15,7 +15,7 @@ import pytest
 import mgsignal as mg
 from mgsignal.ensemble import Feature, default_values, run_ensemble, sample_parameters
 
-from ..conftest import DATA
+from .chattering import chattering_row, chattering_scenarios
 
 pytest.importorskip("distributed")
 
@@ -62,11 +62,10 @@ def test_a_cluster_of_separate_processes_gives_the_serial_numbers(transport, clu
 def test_run_timeout_is_enforced_on_the_cluster(composite, cluster):
     """The stored row with the published (event) switch never ends: it is stopped after the
     timeout on the Dask worker, and the other rows come back."""
-    row = {**json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8")), "switch_width": 0.0}
+    row = chattering_row(published_events=True)
     defaults = default_values(composite, list(row))
     samples = pd.DataFrame([defaults, row], index=pd.Index(["default", "chattering"], name="sample"))
-    # from the model's own state, on the reduced runner: the row's events fire without end there
-    scenario = mg.Scenario(name="low", changes={"Mg_e": 0.35}, duration=12 * 3600.0)
+    (scenario,) = chattering_scenarios((0.35,))
     started = time.perf_counter()
     table = run_ensemble(composite, samples, features=[Feature("Mg_c", "end")], scenarios=[scenario], n_points=2,
                          backend=cluster, chunk_size=1, run_timeout=5, progress=False)

@@ -18,7 +18,7 @@ import mgsignal as mg
 from mgsignal.ensemble import (DoseResponse, Feature, default_values, dose_response, half_maximal_dose,
                                run_ensemble, sample_parameters, scan)
 
-from ..conftest import DATA
+from .chattering import chattering_row, chattering_scenarios
 
 IDS = ["P_TRPM7", "Vmax_MagT1", "Vmax_SLC41A1", "K_Mg_SLC41A1", "TRPM7", "Mg_c"]
 FEATURES = [Feature("Mg_c", "end"), Feature("Mg_tot_c", "peak"), Feature("Mg_c", "auc"),
@@ -125,23 +125,16 @@ def test_workers_load_compiled_code_on_its_host_and_compile_elsewhere(transport,
     worker.compiled_simulator.cache_clear()
 
 
-def _chattering_scenarios() -> list[mg.Scenario]:
-    """12 h at 0.35 and 0.25 mM outside Mg2+ from the model's own state (the reduced runner), where
-    the stored row's published receptor-synthesis events fire without end (tests/data/SOURCES.md)."""
-    return [mg.Scenario(name=f"Mg_e_{mg_e}", changes={"Mg_e": mg_e}, duration=12 * 3600.0) for mg_e in (0.35, 0.25)]
-
-
 def test_a_run_that_never_ends_is_stopped_and_the_rest_goes_on(composite):
     """A sample found by a Sobol' design over the composite model: its insulin-receptor
     synthesis events fire without end (tests/data/SOURCES.md), and libroadrunner cannot be
     interrupted. Its worker is killed after ``run_timeout``; the other rows of its chunk are run
     again on a new worker and give what a serial run gives."""
-    row = {**json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8")),
-           "switch_width": 0.0}  # the published events (the default smooth switch never chatters)
+    row = chattering_row(published_events=True)
     defaults = default_values(composite, list(row))
     samples = pd.DataFrame([defaults, row, {**defaults, "Vmax_MagT1": 1.1 * defaults["Vmax_MagT1"]}],
                            index=pd.Index(["default", "chattering", "more MagT1"], name="sample"))
-    scenarios = _chattering_scenarios()
+    scenarios = chattering_scenarios()
     options = dict(features=[Feature("Mg_c", "end")], progress=False, n_points=2, scenarios=scenarios)
     table = run_ensemble(composite, samples, backend="processes", n_workers=2, chunk_size=3, run_timeout=3, **options)
     stopped = table.xs("chattering", level="sample")
@@ -365,9 +358,9 @@ def test_the_stored_chattering_row_finishes_quickly_with_the_smooth_switch(compo
     """The same row with the default receptor-synthesis switch (switch_width 1e-4) ends in
     well under a second per scenario instead of never (issue: sliding mode of the events)."""
     import time
-    row = json.loads((DATA / "mg_signalling_chattering_sample.json").read_text(encoding="utf-8"))
+    row = chattering_row(published_events=False)
     samples = pd.DataFrame([row], index=pd.Index(["chattering"], name="sample"))
-    scenarios = _chattering_scenarios()
+    scenarios = chattering_scenarios()
     started = time.perf_counter()
     table = run_ensemble(composite, samples, features=[Feature("Mg_c", "end")], scenarios=scenarios, n_points=2,
                          backend="serial", progress=False)
