@@ -19,9 +19,9 @@ from mgsignal.errors import UnknownIdError
 
 #: the experiments the package ships, and which are held out of the fit
 HELD_OUT = {"almulla2006_depolarisation", "gasser2005_papillary", "okazaki1987_hl60", "tashiro2020_h9c2"}
-TRAIN = {"almulla2006_recovery", "bashir2014_heart_pcr_atp", "dai1991_ctal", "gunther_rbc_setpoint", "kolisek2012_hek", "masuda2003_pi",
-         "murphy1989_ischemia", "romani2011_resting_state", "tashiro1997_na_dependence", "tashiro2005_nai_inhibition",
-         "tashiro2009_fccp", "tashiro2018_ns8593"}
+TRAIN = {"almulla2006_recovery", "bashir2014_heart_pcr_atp", "dai1991_ctal", "gunther_rbc_setpoint", "kolisek2012_hek",
+         "masuda2003_pi", "murphy1989_ischemia", "romani2011_resting_state", "tashiro1997_na_dependence",
+         "tashiro2005_nai_inhibition", "tashiro2009_fccp", "tashiro2018_ns8593"}
 
 
 def test_the_shipped_experiments_and_their_split(experiments):

@@ -84,7 +84,7 @@ def test_composite_reproduces_the_insulin_module_at_the_reference_mg(composite, 
 def test_deficiency_comes_from_extracellular_mg_only(composite, transport, responses):
     """The deficient cell's Mg2+ is what the transport model alone reaches after 12 h in
     Mg2+-free medium, up to the PKA loop (basal PKA activity falls with Mg2+, so SLC41A1 efflux
-    is slightly weaker): cytosolic free Mg2+ roughly halves (Oost 2022's condition, 24 h: 0.77 -> 0.39 mM)."""
+    is slightly weaker): cytosolic free Mg2+ roughly halves (Oost 2022's condition, 24 h: 0.72 -> 0.37 mM)."""
     alone = mg.simulate(transport, mg.Scenario(name="mg_free", preequilibration={"Mg_e": 0.6}, changes={"Mg_e": 0.0}),
                         t_end=12 * 3600.0, n_points=2, outputs=["Mg_c", "MgATP_c"]).iloc[-1]
     deficient = responses["deficient"].attrs
