@@ -368,8 +368,10 @@ def test_egfr_antibody_slope_of_plasma_mg(runs):
     "(0.25 on day 230, 0.21 on day 266, 0.18 on day 300): the exchangeable bone pools are in linear equilibrium "
     "with plasma ionized Mg and are drained by an endogenous faecal loss that stays ~0.5 mmol/d down to low plasma "
     "Mg (urine is already < 0.1 mmol/d). A smooth loss-reducing or Mg-releasing mechanism that holds the plateau "
-    "also delays the entry past the 'several months' bound (ASSUMED_SEVERAL_MONTHS); no human data on faecal Mg or "
-    "on bone release during depletion were found to choose one."))
+    "also delays the entry past the 'several months' bound (ASSUMED_SEVERAL_MONTHS): over secretion half-saturations "
+    "0.1-3 mM, slow bone pools of 100-211 mmol and a deep-bone remodelling source of 10-30 %/year, every variant that "
+    "holds >= 0.25 on day 266 enters 1/3 on day 185 or later (docs/models/body.md). No human data on faecal Mg or on "
+    "bone release during depletion were found to choose one."))
 def test_mg_free_diet_plasma_stabilizes(runs):
     """Shils 1964: on a Mg-free diet plasma Mg fell over several months to 1/3-1/4 of control 'and then
     stabilized'. Strict reading: still in that range at 38 weeks, the longest depletion study of the paper."""
