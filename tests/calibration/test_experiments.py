@@ -107,7 +107,7 @@ def test_missing_files_and_a_bad_split_are_named(tmp_path):
 def test_the_calibration_page_lists_every_experiment_with_its_split(experiments):
     """docs/calibration.md's table of experiments is what a reader sees first: one row per shipped
     experiment, with the split the package uses."""
-    page = (experiments_folder().parents[2] / "docs" / "calibration.md")
+    page = experiments_folder().parents[2] / "docs" / "calibration.md"
     if not page.exists():  # an installed package without the repository's docs
         pytest.skip("docs/calibration.md is not beside this package")
     rows = dict(re.findall(r"^\| `(\w+)` \| (train|held-out) \|", page.read_text(encoding="utf-8"), re.MULTILINE))

@@ -11,7 +11,13 @@ import shutil
 import numpy as np
 import pytest
 
-from mgsignal.calibration import CalibrationObjective, experiments_folder, load_parameters, load_result, read_experiment
+from mgsignal.calibration import (
+    CalibrationObjective,
+    experiments_folder,
+    load_parameters,
+    load_result,
+    read_experiment,
+)
 from mgsignal.calibration.report import WITHIN
 from mgsignal.simulation import Simulator
 
@@ -23,9 +29,10 @@ NOT_REPRODUCED = {
                     "(z = -2.2, dye scale as fitted): free Mg2+ creeps up by ~12 % in 5 mM medium (more influx "
                     "through TRPM7; the slow down-regulation of uptake and the set point of SLC41A1 only limit the "
                     "rise), where the cTAL cells keep it at or below basal. Steeper adaptation and stronger pore "
-                    "saturation leave it outside 2 SD; integral (set-point) control of uptake, re-fitted, moves the miss to "
-                    "the 16 h Mg-free point (0.243 vs 0.27 +- 0.01). Read after 30 min in a 1 mM saline instead of in the 5 mM medium (the "
-                    "abstract does not give the reading medium), it is reproduced: chi2 13.8 -> 4.1 (docs/calibration.md)",
+                    "saturation leave it outside 2 SD; integral (set-point) control of uptake, re-fitted, moves the "
+                    "miss to the 16 h Mg-free point (0.243 vs 0.27 +- 0.01). Read after 30 min in a 1 mM saline "
+                    "instead of in the 5 mM medium (the abstract does not give the reading medium), it is "
+                    "reproduced: chi2 13.8 -> 4.1 (docs/calibration.md)",
 }
 
 
