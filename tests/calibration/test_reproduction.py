@@ -86,9 +86,10 @@ def test_the_model_carries_the_committed_calibration(transport, predictions):
 
 
 def test_dai1991_read_after_30_min_in_a_1_mM_saline_is_reproduced(transport, predictions, tmp_path):
-    """The dai1991_ctal miss hinges on the medium the 5 mM cells were read in, which the abstract does
-    not give (docs/calibration.md): the same experiment with the 16 h point read after 30 min back in
-    1 mM (the culture medium's Mg2+) is reproduced at the committed values, chi2 13.8 -> 4.1."""
+    """Whether dai1991_ctal's 16 h point in 5 mM misses depends on the medium the cells were read in,
+    which the abstract does not give (docs/calibration.md): the same experiment with that point read
+    after 30 min back in 1 mM (the culture medium's Mg2+) is reproduced at the committed values,
+    chi2 13.8 -> 4.1."""
     folder = tmp_path / "dai1991_ctal"
     shutil.copytree(experiments_folder() / "dai1991_ctal", folder)
     protocol = folder / "protocol.tsv"
